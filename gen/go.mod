@@ -1,0 +1,16 @@
+module github.com/backprop-go/backprop/gen
+
+go 1.26.0
+
+require (
+	github.com/backprop-go/backprop v0.0.0
+	github.com/mmcloughlin/avo v0.6.0
+)
+
+require (
+	golang.org/x/mod v0.42.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/tools v0.52.0 // indirect
+)
+
+replace github.com/backprop-go/backprop => ../

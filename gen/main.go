@@ -1,0 +1,67 @@
+// Command gen writes every generated file of package kernels/asm: the
+// AVX2 and AVX-512 assembly (through Avo), its Go declarations, and the
+// tables that package kernels dispatches through.
+//
+// Run it with go generate ./... from the repository root.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+
+	"github.com/backprop-go/backprop/gen/amd64"
+	"github.com/backprop-go/backprop/gen/kernel"
+)
+
+// command is the invocation named in every generated header.
+var command = []string{"go", "run", "-C", "gen", ".", "-dir", "../kernels/asm"}
+
+func main() {
+	out := flag.String("dir", "../kernels/asm", "`directory` of package kernels/asm")
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("gen: ")
+
+	for _, isa := range []amd64.ISA{amd64.AVX2, amd64.AVX512} {
+		f := amd64.NewFile(isa)
+		for _, k := range kernel.Elementwise {
+			f.Elementwise(k)
+		}
+		stem := filepath.Join(*out, fmt.Sprintf("elementwise_%s_amd64", lower(isa.Name)))
+		asm, stubs, err := f.Generate(command)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := writeFile(stem+".s", asm); err != nil {
+			log.Fatal(err)
+		}
+		if err := writeFile(stem+".go", stubs); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if err := writeTables(*out); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func lower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// writeFile writes data to path only when it differs, so that an unchanged
+// generator leaves timestamps alone.
+func writeFile(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && string(old) == string(data) {
+		return nil
+	}
+	return os.WriteFile(path, data, 0o644)
+}

@@ -1,0 +1,26 @@
+//go:build !purego && gc
+
+package kernels
+
+import (
+	"github.com/backprop-go/backprop/kernels/asm"
+	"github.com/klauspost/cpuid/v2"
+)
+
+// asmBuild reports whether this build has assembly paths.
+const asmBuild = true
+
+// cpuPaths returns the assembly paths this CPU and OS can run, best first.
+// cpuid reports a feature only when the OS also saves its registers.
+func cpuPaths() []*Impl {
+	var out []*Impl
+	c := cpuid.CPU
+	if c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL,
+		cpuid.AVX2, cpuid.FMA3) {
+		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512})
+	}
+	if c.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
+		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2})
+	}
+	return out
+}

@@ -1,0 +1,163 @@
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+var rowLengths = []int{1, 2, 3, 7, 10, 15, 16, 17, 33, 64, 100, 257}
+
+func TestAddBiasSumRows(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		r := rand.New(rand.NewPCG(4, 4))
+		for _, n := range rowLengths {
+			for m := 0; m <= 5; m++ {
+				x, buf := guarded(m*n, 3)
+				values(r, x)
+				bias := make([]float32, n)
+				values(r, bias)
+				orig := slices.Clone(x)
+				p.AddBias(x, bias)
+				checkGuards(t, buf, 3, m*n)
+				for i := range x {
+					if w := orig[i] + bias[i%n]; !sameBits(x[i], w) {
+						t.Fatalf("AddBias n=%d m=%d: element %d = %v, want %v", n, m, i, x[i], w)
+					}
+				}
+
+				dst, dbuf := guarded(n, 5)
+				p.SumRows(dst, orig)
+				checkGuards(t, dbuf, 5, n)
+				for j := range dst {
+					var w float32
+					if m > 0 {
+						w = orig[j]
+					}
+					for i := 1; i < m; i++ {
+						w += orig[i*n+j]
+					}
+					if !sameBits(dst[j], w) {
+						t.Fatalf("SumRows n=%d m=%d: column %d = %v, want %v", n, m, j, dst[j], w)
+					}
+				}
+			}
+		}
+	})
+}
+
+// softmax64 is the softmax of one row in float64, and its logarithm.
+func softmax64(x []float32) (sm, lsm []float64) {
+	m := math.Inf(-1)
+	for _, v := range x {
+		m = math.Max(m, float64(v))
+	}
+	var s float64
+	for _, v := range x {
+		s += math.Exp(float64(v) - m)
+	}
+	for _, v := range x {
+		sm = append(sm, math.Exp(float64(v)-m)/s)
+		lsm = append(lsm, float64(v)-m-math.Log(s))
+	}
+	return sm, lsm
+}
+
+// TestSoftmax compares with float64. Bounds, with ε = 2⁻²⁴: x − m is
+// rounded to float32, an absolute error of |x − m|·ε that e^(x−m) turns
+// into a relative one; each e^(x−m) is within 2 ULP; their sum adds n·ε
+// relative; 1/s and the product two roundings more:
+// |y − t| ≤ ((n + 6) + |x − m|)·ε·t, plus the smallest normal for results
+// that underflow. LogSoftmax subtracts c = m + log s, whose error is
+// about (n + 4)·ε absolute, then rounds twice: |y − t| ≤ (n + 6)·ε·(1 + |x| + |c|).
+func TestSoftmax(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		r := rand.New(rand.NewPCG(5, 5))
+		for _, n := range rowLengths {
+			for m := 0; m <= 3; m++ {
+				x := make([]float32, m*n)
+				for i := range x {
+					x[i] = float32(r.NormFloat64() * math.Ldexp(1, r.IntN(7)))
+					if r.IntN(50) == 0 {
+						x[i] = float32(math.Inf(-1))
+					}
+				}
+				// A row of all −Inf has no softmax; keep one finite element.
+				for i := 0; i < m; i++ {
+					x[i*n] = float32(r.NormFloat64())
+				}
+				xs := slices.Clone(x)
+				sm, smBuf := guarded(len(x), 2)
+				lsm, lsmBuf := guarded(len(x), 7)
+				p.Softmax(sm, x, n)
+				p.LogSoftmax(lsm, x, n)
+				checkGuards(t, smBuf, 2, len(x))
+				checkGuards(t, lsmBuf, 7, len(x))
+				if !slices.Equal(x, xs) {
+					t.Fatal("input modified")
+				}
+				eps := 0x1p-24 * float64(n+6)
+				for i := 0; i < m; i++ {
+					row := x[i*n : (i+1)*n]
+					want, wantLog := softmax64(row)
+					c := float64(row[0]) - wantLog[0]
+					for j := range row {
+						y, w := float64(sm[i*n+j]), want[j]
+						shift := math.Abs(float64(row[j]) - float64(slices.Max(row)))
+						if math.Abs(y-w) > (eps+0x1p-24*shift)*w+0x1p-126 {
+							t.Fatalf("Softmax n=%d row %d: element %d = %v, want %v", n, i, j, y, w)
+						}
+						y, w = float64(lsm[i*n+j]), wantLog[j]
+						if math.IsInf(w, -1) {
+							if !math.IsInf(y, -1) {
+								t.Fatalf("LogSoftmax n=%d: element %d = %v, want -Inf", n, j, y)
+							}
+							continue
+						}
+						if math.Abs(y-w) > eps*(1+math.Abs(float64(row[j]))+math.Abs(c)) {
+							t.Fatalf("LogSoftmax n=%d row %d: element %d = %v, want %v", n, i, j, y, w)
+						}
+					}
+				}
+
+				// In place gives the same bits.
+				in := slices.Clone(x)
+				p.Softmax(in, in, n)
+				if !slices.EqualFunc(in, sm, sameBits) {
+					t.Fatalf("Softmax n=%d: in place differs", n)
+				}
+				in = slices.Clone(x)
+				p.LogSoftmax(in, in, n)
+				if !slices.EqualFunc(in, lsm, sameBits) {
+					t.Fatalf("LogSoftmax n=%d: in place differs", n)
+				}
+			}
+		}
+	})
+}
+
+// TestSoftmaxSpecials: a NaN or +Inf in a row makes that row NaN and
+// leaves the others alone.
+func TestSoftmaxSpecials(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
+			for _, n := range []int{1, 5, 16, 17, 40} {
+				x := make([]float32, 2*n)
+				x[n/2] = bad
+				for _, f := range []func(dst, x []float32, n int){p.Softmax, p.LogSoftmax} {
+					y := make([]float32, 2*n)
+					f(y, x, n)
+					for j := 0; j < n; j++ {
+						if y[j] == y[j] {
+							t.Fatalf("n=%d: bad row element %d = %v, want NaN", n, j, y[j])
+						}
+						if y[n+j] != y[n+j] {
+							t.Fatalf("n=%d: good row element %d is NaN", n, j)
+						}
+					}
+				}
+			}
+		}
+	})
+}
