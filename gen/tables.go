@@ -29,6 +29,11 @@ func writeTables(dir string) error {
 			t.WriteString(strings.TrimRight("\t// "+l, " ") + "\n")
 		}
 		fmt.Fprintf(&t, "\t%s %s\n", k.Name, k.Signature())
+		if k.Stream {
+			fmt.Fprintf(&t, "\n\t// %sStream is %s with non-temporal stores, for an output that\n", k.Name, k.Name)
+			t.WriteString("\t// is not one of the inputs and will not be read again soon.\n")
+			fmt.Fprintf(&t, "\t%sStream %s\n", k.Name, k.Signature())
+		}
 	}
 	t.WriteString("}\n")
 	if err := writeGo(filepath.Join(dir, "elementwise.go"), t.Bytes()); err != nil {
@@ -44,6 +49,9 @@ func writeTables(dir string) error {
 		fmt.Fprintf(&v, "var Elementwise%s = Elementwise{\n", isa)
 		for _, k := range kernel.Elementwise {
 			fmt.Fprintf(&v, "\t%s: %s%s,\n", k.Name, k.Name, isa)
+			if k.Stream {
+				fmt.Fprintf(&v, "\t%sStream: %sStream%s,\n", k.Name, k.Name, isa)
+			}
 		}
 		v.WriteString("}\n")
 	}

@@ -14,35 +14,48 @@ const chunk = 1 << 16
 // Argument checks. They panic, in the style of the standard library, with
 // the kernel and the argument named, before anything is written.
 
-func badLen(op, a string, na int, b string, nb int) {
-	panic(fmt.Sprintf("kernels: %s: length mismatch: len(%s) = %d, len(%s) = %d", op, a, na, b, nb))
+// overlaps reports whether a and b share memory without being the same
+// slice. Elementwise kernels may work in place, but a shifted alias would
+// read what they have already written. Cheap enough to inline: the messages
+// come from the functions below, called only on failure.
+func overlaps(a, b []float32) bool {
+	pa := uintptr(unsafe.Pointer(unsafe.SliceData(a)))
+	pb := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return pa != pb && len(a) > 0 && len(b) > 0 &&
+		pa < pb+uintptr(len(b))*4 && pb < pa+uintptr(len(a))*4
 }
 
-// overlap panics when dst and src share memory without being the same
-// slice: elementwise kernels may work in place, but a shifted alias would
-// read what they have already written.
-func overlap(op, dn string, dst []float32, sn string, src []float32) {
-	if len(dst) == 0 || len(src) == 0 {
-		return
+// bad2 panics with what is wrong with the output dst and the input src.
+func bad2(op, dn string, dst []float32, sn string, src []float32) {
+	if len(dst) != len(src) {
+		panic(fmt.Sprintf("kernels: %s: length mismatch: len(%s) = %d, len(%s) = %d",
+			op, dn, len(dst), sn, len(src)))
 	}
-	d := uintptr(unsafe.Pointer(unsafe.SliceData(dst)))
-	s := uintptr(unsafe.Pointer(unsafe.SliceData(src)))
-	if d != s && d < s+uintptr(len(src))*4 && s < d+uintptr(len(dst))*4 {
+	if overlaps(dst, src) {
 		panic(fmt.Sprintf("kernels: %s: %s and %s overlap without being the same slice", op, dn, sn))
 	}
 }
 
-func check2(op, dn string, dst []float32, sn string, src []float32) {
-	if len(dst) != len(src) {
-		badLen(op, dn, len(dst), sn, len(src))
-	}
-	overlap(op, dn, dst, sn, src)
+// bad3 panics with what is wrong with dst and its inputs a and b.
+func bad3(op, dn string, dst []float32, an string, a []float32, bn string, b []float32) {
+	bad2(op, dn, dst, an, a)
+	bad2(op, dn, dst, bn, b)
 }
 
-func check3(op, dn string, dst []float32, an string, a []float32, bn string, b []float32) {
-	check2(op, dn, dst, an, a)
-	check2(op, dn, dst, bn, b)
-}
+// ok2 and ok3 are the checks of one output and its inputs.
+func ok2(dst, a []float32) bool { return len(a) == len(dst) && !overlaps(dst, a) }
+
+func ok3(dst, a, b []float32) bool { return ok2(dst, a) && ok2(dst, b) }
+
+// streamMin is the output length from which a kernel whose output is not
+// one of its inputs writes it with non-temporal stores: 2 MiB, beyond the
+// L2 of the CPUs we run on, where keeping the output in cache would only
+// evict what is useful, and reading its lines before writing them would
+// cost a third more memory traffic.
+const streamMin = 1 << 19
+
+// distinct reports whether dst does not start where a does.
+func distinct(dst, a []float32) bool { return unsafe.SliceData(dst) != unsafe.SliceData(a) }
 
 // at returns a pointer to s[i]; s[i] must exist.
 func at(s []float32, i int) *float32 { return &s[i] }
@@ -54,7 +67,9 @@ func at(s []float32, i int) *float32 { return &s[i] }
 //
 //	for i := range y { y[i] += alpha * x[i] }
 func (p *Impl) Axpy(alpha float32, x, y []float32) {
-	check2("Axpy", "y", y, "x", x)
+	if !ok2(y, x) {
+		bad2("Axpy", "y", y, "x", x)
+	}
 	for i := 0; i < len(y); i += chunk {
 		n := min(chunk, len(y)-i)
 		p.ew.Axpy(at(x, i), at(y, i), n, alpha)
@@ -75,10 +90,16 @@ func (p *Impl) Scale(alpha float32, x []float32) {
 //
 //	for i := range dst { dst[i] = x[i] + y[i] }
 func (p *Impl) Add(dst, x, y []float32) {
-	check3("Add", "dst", dst, "x", x, "y", y)
+	if !ok3(dst, x, y) {
+		bad3("Add", "dst", dst, "x", x, "y", y)
+	}
+	f := p.ew.Add
+	if len(dst) >= streamMin && distinct(dst, x) && distinct(dst, y) {
+		f = p.ew.AddStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.Add(at(dst, i), at(x, i), at(y, i), n)
+		f(at(dst, i), at(x, i), at(y, i), n)
 	}
 }
 
@@ -87,10 +108,16 @@ func (p *Impl) Add(dst, x, y []float32) {
 //
 //	for i := range dst { dst[i] = x[i] * y[i] }
 func (p *Impl) Mul(dst, x, y []float32) {
-	check3("Mul", "dst", dst, "x", x, "y", y)
+	if !ok3(dst, x, y) {
+		bad3("Mul", "dst", dst, "x", x, "y", y)
+	}
+	f := p.ew.Mul
+	if len(dst) >= streamMin && distinct(dst, x) && distinct(dst, y) {
+		f = p.ew.MulStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.Mul(at(dst, i), at(x, i), at(y, i), n)
+		f(at(dst, i), at(x, i), at(y, i), n)
 	}
 }
 
@@ -101,7 +128,7 @@ func (p *Impl) Mul(dst, x, y []float32) {
 //	for i := range x { s += x[i] * y[i] }
 func (p *Impl) Dot(x, y []float32) float32 {
 	if len(x) != len(y) {
-		badLen("Dot", "x", len(x), "y", len(y))
+		bad2("Dot", "x", x, "y", y)
 	}
 	var s float32
 	for i := 0; i < len(x); i += chunk {
@@ -138,7 +165,9 @@ func (p *Impl) AddBias(x, bias []float32) {
 	if n == 0 || len(x)%n != 0 {
 		panic(fmt.Sprintf("kernels: AddBias: len(x) = %d is not a multiple of len(bias) = %d", len(x), n))
 	}
-	overlap("AddBias", "x", x, "bias", bias)
+	if overlaps(x, bias) {
+		bad2("AddBias", "x", x, "bias", bias)
+	}
 	for r := 0; r < len(x); r += n {
 		p.ew.Add(at(x, r), at(x, r), at(bias, 0), n)
 	}
@@ -156,7 +185,9 @@ func (p *Impl) SumRows(dst, x []float32) {
 	if n == 0 || len(x)%n != 0 {
 		panic(fmt.Sprintf("kernels: SumRows: len(x) = %d is not a multiple of len(dst) = %d", len(x), n))
 	}
-	overlap("SumRows", "dst", dst, "x", x)
+	if overlaps(dst, x) {
+		bad2("SumRows", "dst", dst, "x", x)
+	}
 	if len(x) == 0 {
 		clear(dst)
 		return
@@ -174,10 +205,16 @@ func (p *Impl) SumRows(dst, x []float32) {
 //
 //	for i := range dst { dst[i] = x[i]; if x[i] < 0 { dst[i] = 0 } }
 func (p *Impl) ReLU(dst, x []float32) {
-	check2("ReLU", "dst", dst, "x", x)
+	if !ok2(dst, x) {
+		bad2("ReLU", "dst", dst, "x", x)
+	}
+	f := p.ew.Relu
+	if len(dst) >= streamMin && distinct(dst, x) {
+		f = p.ew.ReluStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.Relu(at(dst, i), at(x, i), n)
+		f(at(dst, i), at(x, i), n)
 	}
 }
 
@@ -186,10 +223,16 @@ func (p *Impl) ReLU(dst, x []float32) {
 //
 //	for i := range dst { dst[i] = x[i]; if x[i] < 0 { dst[i] = alpha * x[i] } }
 func (p *Impl) LeakyReLU(dst, x []float32, alpha float32) {
-	check2("LeakyReLU", "dst", dst, "x", x)
+	if !ok2(dst, x) {
+		bad2("LeakyReLU", "dst", dst, "x", x)
+	}
+	f := p.ew.LeakyRelu
+	if len(dst) >= streamMin && distinct(dst, x) {
+		f = p.ew.LeakyReluStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.LeakyRelu(at(dst, i), at(x, i), n, alpha)
+		f(at(dst, i), at(x, i), n, alpha)
 	}
 }
 
@@ -199,10 +242,16 @@ func (p *Impl) LeakyReLU(dst, x []float32, alpha float32) {
 //
 //	for i := range dst { dst[i] = exp(x[i]) }
 func (p *Impl) Exp(dst, x []float32) {
-	check2("Exp", "dst", dst, "x", x)
+	if !ok2(dst, x) {
+		bad2("Exp", "dst", dst, "x", x)
+	}
+	f := p.ew.Exp
+	if len(dst) >= streamMin && distinct(dst, x) {
+		f = p.ew.ExpStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.Exp(at(dst, i), at(x, i), n)
+		f(at(dst, i), at(x, i), n)
 	}
 }
 
@@ -211,10 +260,16 @@ func (p *Impl) Exp(dst, x []float32) {
 //
 //	for i := range dst { dst[i] = 1 / (1 + exp(-x[i])) }
 func (p *Impl) Sigmoid(dst, x []float32) {
-	check2("Sigmoid", "dst", dst, "x", x)
+	if !ok2(dst, x) {
+		bad2("Sigmoid", "dst", dst, "x", x)
+	}
+	f := p.ew.Sigmoid
+	if len(dst) >= streamMin && distinct(dst, x) {
+		f = p.ew.SigmoidStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.Sigmoid(at(dst, i), at(x, i), n)
+		f(at(dst, i), at(x, i), n)
 	}
 }
 
@@ -223,16 +278,24 @@ func (p *Impl) Sigmoid(dst, x []float32) {
 //
 //	for i := range dst { dst[i] = tanh(x[i]) }
 func (p *Impl) Tanh(dst, x []float32) {
-	check2("Tanh", "dst", dst, "x", x)
+	if !ok2(dst, x) {
+		bad2("Tanh", "dst", dst, "x", x)
+	}
+	f := p.ew.Tanh
+	if len(dst) >= streamMin && distinct(dst, x) {
+		f = p.ew.TanhStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.Tanh(at(dst, i), at(x, i), n)
+		f(at(dst, i), at(x, i), n)
 	}
 }
 
 // rows checks a row-wise operation on rows of n elements.
 func rows(op string, dst, x []float32, n int) {
-	check2(op, "dst", dst, "x", x)
+	if !ok2(dst, x) {
+		bad2(op, "dst", dst, "x", x)
+	}
 	if n <= 0 || len(x)%n != 0 {
 		panic(fmt.Sprintf("kernels: %s: len(x) = %d is not a multiple of the row length %d", op, len(x), n))
 	}
@@ -284,10 +347,16 @@ func (p *Impl) max(x []float32) float32 {
 //
 //	for i := range dst { dst[i] = 0; if z[i] > 0 { dst[i] = g[i] } }
 func (p *Impl) ReLUDelta(dst, g, z []float32) {
-	check3("ReLUDelta", "dst", dst, "g", g, "z", z)
+	if !ok3(dst, g, z) {
+		bad3("ReLUDelta", "dst", dst, "g", g, "z", z)
+	}
+	f := p.ew.ReluDelta
+	if len(dst) >= streamMin && distinct(dst, g) && distinct(dst, z) {
+		f = p.ew.ReluDeltaStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.ReluDelta(at(dst, i), at(g, i), at(z, i), n)
+		f(at(dst, i), at(g, i), at(z, i), n)
 	}
 }
 
@@ -295,10 +364,16 @@ func (p *Impl) ReLUDelta(dst, g, z []float32) {
 //
 //	for i := range dst { dst[i] = alpha * g[i]; if z[i] > 0 { dst[i] = g[i] } }
 func (p *Impl) LeakyReLUDelta(dst, g, z []float32, alpha float32) {
-	check3("LeakyReLUDelta", "dst", dst, "g", g, "z", z)
+	if !ok3(dst, g, z) {
+		bad3("LeakyReLUDelta", "dst", dst, "g", g, "z", z)
+	}
+	f := p.ew.LeakyReluDelta
+	if len(dst) >= streamMin && distinct(dst, g) && distinct(dst, z) {
+		f = p.ew.LeakyReluDeltaStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.LeakyReluDelta(at(dst, i), at(g, i), at(z, i), n, alpha)
+		f(at(dst, i), at(g, i), at(z, i), n, alpha)
 	}
 }
 
@@ -307,10 +382,16 @@ func (p *Impl) LeakyReLUDelta(dst, g, z []float32, alpha float32) {
 //
 //	for i := range dst { dst[i] = g[i] * (a[i] * (1 - a[i])) }
 func (p *Impl) SigmoidDelta(dst, g, a []float32) {
-	check3("SigmoidDelta", "dst", dst, "g", g, "a", a)
+	if !ok3(dst, g, a) {
+		bad3("SigmoidDelta", "dst", dst, "g", g, "a", a)
+	}
+	f := p.ew.SigmoidDelta
+	if len(dst) >= streamMin && distinct(dst, g) && distinct(dst, a) {
+		f = p.ew.SigmoidDeltaStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.SigmoidDelta(at(dst, i), at(g, i), at(a, i), n)
+		f(at(dst, i), at(g, i), at(a, i), n)
 	}
 }
 
@@ -319,9 +400,15 @@ func (p *Impl) SigmoidDelta(dst, g, a []float32) {
 //
 //	for i := range dst { dst[i] = g[i] * ((1 - a[i]) * (1 + a[i])) }
 func (p *Impl) TanhDelta(dst, g, a []float32) {
-	check3("TanhDelta", "dst", dst, "g", g, "a", a)
+	if !ok3(dst, g, a) {
+		bad3("TanhDelta", "dst", dst, "g", g, "a", a)
+	}
+	f := p.ew.TanhDelta
+	if len(dst) >= streamMin && distinct(dst, g) && distinct(dst, a) {
+		f = p.ew.TanhDeltaStream
+	}
 	for i := 0; i < len(dst); i += chunk {
 		n := min(chunk, len(dst)-i)
-		p.ew.TanhDelta(at(dst, i), at(g, i), at(a, i), n)
+		f(at(dst, i), at(g, i), at(a, i), n)
 	}
 }

@@ -120,7 +120,7 @@ func testLengths(short bool) []int {
 	}
 	ns = append(ns, 255, 256, 257, 1000, 4099)
 	if !short {
-		ns = append(ns, chunk-1, chunk+17, 2*chunk+5)
+		ns = append(ns, chunk-1, chunk+17, 2*chunk+5, streamMin+19)
 	}
 	return ns
 }

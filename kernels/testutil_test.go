@@ -132,3 +132,6 @@ func ulpErr(y float32, t float64) float64 {
 	}
 	return math.Abs(yy-t) / ulpAt(t)
 }
+
+// unsafeData returns &buf[off], valid even when the window there is empty.
+func unsafeData(buf []float32, off int) *float32 { return &buf[off] }

@@ -98,12 +98,27 @@ func (f *File) tailTable() operand.Mem {
 	return f.tail
 }
 
-// Elementwise emits k for the file's ISA.
+// Elementwise emits k for the file's ISA and, if k.Stream, its streaming
+// variant.
 func (f *File) Elementwise(k *kernel.Kernel) {
 	if err := k.Check(); err != nil {
 		panic(err)
 	}
+	f.elementwise(k, false)
+	if k.Stream {
+		f.elementwise(k, true)
+	}
+}
+
+// elementwise emits one function. The streaming variant first handles,
+// under a mask, the elements before the output's first vector-aligned
+// address, then stores whole vectors with non-temporal stores, which do
+// not read the destination's cache lines before writing them.
+func (f *File) elementwise(k *kernel.Kernel, stream bool) {
 	name := k.Name + f.ISA.Name
+	if stream {
+		name = k.Name + "Stream" + f.ISA.Name
+	}
 	body := k.Record()
 	L := f.ISA.Lanes
 	U := k.Unroll
@@ -115,9 +130,13 @@ func (f *File) Elementwise(k *kernel.Kernel) {
 	f.Attributes(attr.NOSPLIT)
 	f.SignatureExpr(k.Signature())
 	f.Pragma("noescape")
-	f.Doc(append([]string{name + " is the " + f.ISA.Name + " path of " + k.Name + ".", ""}, k.Doc...)...)
+	what := "path of " + k.Name
+	if stream {
+		what = "path of " + k.Name + ", with non-temporal stores for outputs that will not be read soon"
+	}
+	f.Doc(append([]string{name + " is the " + f.ISA.Name + " " + what + ".", ""}, k.Doc...)...)
 
-	g := &lowering{f: f, k: k, body: body, last: body.LastUse()}
+	g := &lowering{f: f, k: k, body: body, last: body.LastUse(), stream: stream}
 	f.Comment("Load the arguments and broadcast the scalars and the constants that must live in registers.")
 	for _, a := range k.Pointers() {
 		g.ptrs = append(g.ptrs, f.Load(f.Param(a.Name), f.GP64()))
@@ -139,13 +158,39 @@ func (f *File) Elementwise(k *kernel.Kernel) {
 	f.XORQ(i, i)
 
 	main, single, tail, done := name+"_main", name+"_single", name+"_tail", name+"_done"
+	if stream {
+		f.Comment("Up to the output's first aligned vector, under a mask.")
+		out, _ := k.Output()
+		h := f.GP64()
+		for j, a := range k.Pointers() {
+			if a.Name == out.Name {
+				f.MOVQ(g.ptrs[j], h)
+			}
+		}
+		f.NEGQ(h)
+		f.ANDQ(operand.U32(4*L-1), h)
+		f.SHRQ(operand.U8(2), h)
+		f.CMPQ(h, n)
+		f.CMOVQGT(n, h)
+		aligned := name + "_aligned"
+		f.TESTQ(h, h)
+		f.JZ(operand.LabelRef(aligned))
+		g.masked(i, h)
+		f.MOVQ(h, i)
+		f.SUBQ(h, n)
+		f.Label(aligned)
+	}
 	if U > 1 {
 		f.Commentf("%d vectors at a time.", U)
 		f.Label(main)
 		f.CMPQ(n, operand.U32(U*L))
 		f.JL(operand.LabelRef(single))
-		for u := 0; u < U; u++ {
-			g.vector(i, u, nil)
+		if f.ISA.EVEX {
+			g.vectors(i, 0, U, nil)
+		} else {
+			for u := 0; u < U; u++ {
+				g.vector(i, u, nil)
+			}
 		}
 		f.ADDQ(operand.U32(U*L), i)
 		f.SUBQ(operand.U32(U*L), n)
@@ -165,28 +210,38 @@ func (f *File) Elementwise(k *kernel.Kernel) {
 	f.Label(tail)
 	f.TESTQ(n, n)
 	f.JZ(operand.LabelRef(done))
-	tbl := f.GP64()
-	f.LEAQ(f.tailTable(), tbl)
-	if f.ISA.EVEX {
-		k := f.K()
-		f.KMOVW(operand.Mem{Base: tbl, Index: n, Scale: 2}, k)
-		g.vector(i, 0, k)
-	} else {
-		idx := f.GP64()
-		f.MOVQ(operand.U32(L), idx)
-		f.SUBQ(n, idx)
-		m := f.YMM()
-		f.VMOVDQU(operand.Mem{Base: tbl, Index: idx, Scale: 4}, m)
-		g.vector(i, 0, m)
-	}
+	g.masked(i, n)
 
 	f.Label(done)
 	if k.Reduce != kernel.NoReduce {
 		f.Comment("Fold the partial results into one.")
 		g.fold()
 	}
+	if stream {
+		f.Comment("Order the non-temporal stores before whatever follows.")
+		f.SFENCE()
+	}
 	f.VZEROUPPER()
 	f.RET()
+}
+
+// masked emits one copy of the body for the cnt < lanes elements at i.
+func (g *lowering) masked(i reg.GPVirtual, cnt reg.Register) {
+	f := g.f
+	tbl := f.GP64()
+	f.LEAQ(f.tailTable(), tbl)
+	if f.ISA.EVEX {
+		k := f.K()
+		f.KMOVW(operand.Mem{Base: tbl, Index: cnt, Scale: 2}, k)
+		g.vector(i, 0, k)
+		return
+	}
+	idx := f.GP64()
+	f.MOVQ(operand.U32(f.ISA.Lanes), idx)
+	f.SUBQ(cnt, idx)
+	m := f.YMM()
+	f.VMOVDQU(operand.Mem{Base: tbl, Index: idx, Scale: 4}, m)
+	g.vector(i, 0, m)
 }
 
 // lowering is the state of one function being emitted.
@@ -199,6 +254,7 @@ type lowering struct {
 	scalars []reg.VecVirtual
 	hoisted map[kernel.Value]reg.VecVirtual
 	accs    []reg.VecVirtual
+	stream  bool // whole-vector stores are non-temporal
 }
 
 // needsReg reports whether op i reads operand v where only a register will
@@ -207,7 +263,7 @@ func needsReg(op kernel.Op, v kernel.Value) bool {
 	switch op.Kind {
 	case kernel.OpMax, kernel.OpMin:
 		return v == op.B
-	case kernel.OpSub, kernel.OpDiv:
+	case kernel.OpSub, kernel.OpDiv, kernel.OpDivNormal:
 		return v == op.A
 	case kernel.OpSelect:
 		return v == op.C
@@ -260,9 +316,19 @@ type operandOf struct {
 // mask, when not nil, limits loads, stores and the reduction to the lanes it
 // selects (an opmask on EVEX, a vector on AVX2).
 func (g *lowering) vector(i reg.GPVirtual, u int, mask reg.Register) {
+	g.vectors(i, u, 1, mask)
+}
+
+// vectors emits count copies of the body for the vectors u, u+1, … at
+// element i, interleaved operation by operation so that independent
+// instructions sit next to each other.
+func (g *lowering) vectors(i reg.GPVirtual, u0, count int, mask reg.Register) {
 	f := g.f
-	env := make([]operandOf, len(g.body.Ops))
-	at := func(p reg.Register) operand.Mem {
+	envs := make([][]operandOf, count)
+	for c := range envs {
+		envs[c] = make([]operandOf, len(g.body.Ops))
+	}
+	at := func(p reg.Register, u int) operand.Mem {
 		return operand.Mem{Base: p, Index: i, Scale: 4, Disp: 4 * u * f.ISA.Lanes}
 	}
 	ptrOf := map[string]reg.Register{}
@@ -275,36 +341,48 @@ func (g *lowering) vector(i reg.GPVirtual, u int, mask reg.Register) {
 		if g.last[idx] < 0 && op.Kind != kernel.OpConst {
 			continue
 		}
-		switch op.Kind {
-		case kernel.OpInput:
-			r := f.vec()
-			m := at(ptrOf[inputs[op.In].Name])
-			switch {
-			case mask == nil:
-				f.VMOVUPS(m, r)
-			case f.ISA.EVEX:
-				f.VMOVUPS_Z(m, mask, r)
+		for c, env := range envs {
+			switch op.Kind {
+			case kernel.OpInput:
+				r := f.vec()
+				m := at(ptrOf[inputs[op.In].Name], u0+c)
+				switch {
+				case mask == nil:
+					f.VMOVUPS(m, r)
+				case f.ISA.EVEX:
+					f.VMOVUPS_Z(m, mask, r)
+				default:
+					f.VMASKMOVPS(m, mask, r)
+				}
+				env[idx] = operandOf{r: r, owned: true}
+			case kernel.OpScalar:
+				env[idx] = operandOf{r: g.scalars[op.In]}
+			case kernel.OpConst:
+				if r, ok := g.hoisted[kernel.Value(idx)]; ok {
+					env[idx] = operandOf{r: r}
+				} else {
+					env[idx] = operandOf{bits: op.Bits}
+				}
 			default:
-				f.VMASKMOVPS(m, mask, r)
+				env[idx] = g.op(idx, op, env)
 			}
-			env[idx] = operandOf{r: r, owned: true}
-		case kernel.OpScalar:
-			env[idx] = operandOf{r: g.scalars[op.In]}
-		case kernel.OpConst:
-			if r, ok := g.hoisted[kernel.Value(idx)]; ok {
-				env[idx] = operandOf{r: r}
-			} else {
-				env[idx] = operandOf{bits: op.Bits}
-			}
-		default:
-			env[idx] = g.op(idx, op, env)
 		}
 	}
 
-	res := env[g.body.Result].r
+	for c, env := range envs {
+		g.finish(env[g.body.Result].r, at, ptrOf, u0+c, mask)
+	}
+}
+
+// finish stores one copy's result and folds it into its accumulator.
+func (g *lowering) finish(res reg.Register, at func(reg.Register, int) operand.Mem,
+	ptrOf map[string]reg.Register, u int, mask reg.Register) {
+	f := g.f
 	if out, ok := g.k.Output(); ok {
-		m := at(ptrOf[out.Name])
+		m := at(ptrOf[out.Name], u)
 		switch {
+		case mask == nil && g.stream:
+			f.VMOVNTPS(res, m)
 		case mask == nil:
 			f.VMOVUPS(res, m)
 		case f.ISA.EVEX:
@@ -409,6 +487,22 @@ func (g *lowering) op(idx int, op kernel.Op, env []operandOf) operandOf {
 		binary(f.VSUBPS, f.VSUBPS_BCST, A, B)
 	case kernel.OpDiv:
 		binary(f.VDIVPS, f.VDIVPS_BCST, A, B)
+	case kernel.OpDivNormal:
+		if !f.ISA.EVEX {
+			binary(f.VDIVPS, nil, A, B)
+			break
+		}
+		// y ≈ 1/B within 2^-14; q = A·y; then one correction
+		// q + y·(A − B·q) leaves an error near 2^-28 before rounding.
+		b, y := g.reg(B), f.ZMM()
+		f.VRCP14PS(b, y)
+		f.VMULPS(y, g.reg(A), dst)
+		r := g.reg(A)
+		if !g.dead(env, op.A, idx) {
+			r = g.fresh(A)
+		}
+		f.VFNMADD231PS(dst, b, r)
+		f.VFMADD231PS(r, y, dst)
 	case kernel.OpAnd:
 		if f.ISA.EVEX {
 			commutative(f.VPANDD, f.VPANDD_BCST)

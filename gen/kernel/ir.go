@@ -21,27 +21,28 @@ type Value int
 type OpKind int
 
 const (
-	OpInput  OpKind = iota // the current vector of pointer argument In
-	OpScalar               // scalar argument In, broadcast
-	OpConst                // the 32-bit pattern Bits in every lane
-	OpAdd                  // A + B
-	OpSub                  // A − B
-	OpMul                  // A · B
-	OpDiv                  // A / B
-	OpFMA                  // A·B + C, rounded once
-	OpFNMA                 // C − A·B, rounded once
-	OpMax                  // max(A, B), where B is never NaN and a NaN A is returned
-	OpMin                  // min(A, B), where B is never NaN and a NaN A is returned
-	OpRound                // A rounded to the nearest integer, ties to even
-	OpScale2               // A · 2^B, B integral in [−150, 128], rounded once
-	OpAnd                  // bitwise A & B
-	OpOr                   // bitwise A | B
-	OpLess                 // mask: A < B (false when either is NaN)
-	OpSelect               // Mask A ? B : C
+	OpInput     OpKind = iota // the current vector of pointer argument In
+	OpScalar                  // scalar argument In, broadcast
+	OpConst                   // the 32-bit pattern Bits in every lane
+	OpAdd                     // A + B
+	OpSub                     // A − B
+	OpMul                     // A · B
+	OpDiv                     // A / B
+	OpDivNormal               // A / B, where B and 1/B are normal and A is finite or NaN
+	OpFMA                     // A·B + C, rounded once
+	OpFNMA                    // C − A·B, rounded once
+	OpMax                     // max(A, B), where B is never NaN and a NaN A is returned
+	OpMin                     // min(A, B), where B is never NaN and a NaN A is returned
+	OpRound                   // A rounded to the nearest integer, ties to even
+	OpScale2                  // A · 2^B, B integral in [−150, 128], rounded once
+	OpAnd                     // bitwise A & B
+	OpOr                      // bitwise A | B
+	OpLess                    // mask: A < B (false when either is NaN)
+	OpSelect                  // Mask A ? B : C
 )
 
 var opNames = [...]string{
-	"input", "scalar", "const", "add", "sub", "mul", "div", "fma", "fnma",
+	"input", "scalar", "const", "add", "sub", "mul", "div", "divnormal", "fma", "fnma",
 	"max", "min", "round", "scale2", "and", "or", "less", "select",
 }
 
@@ -139,19 +140,24 @@ func (b *Builder) Bits(u uint32) Value {
 	return v
 }
 
-func (b *Builder) Add(x, y Value) Value     { return b.emit(Op{Kind: OpAdd, A: x, B: y}) }
-func (b *Builder) Sub(x, y Value) Value     { return b.emit(Op{Kind: OpSub, A: x, B: y}) }
-func (b *Builder) Mul(x, y Value) Value     { return b.emit(Op{Kind: OpMul, A: x, B: y}) }
-func (b *Builder) Div(x, y Value) Value     { return b.emit(Op{Kind: OpDiv, A: x, B: y}) }
-func (b *Builder) FMA(x, y, z Value) Value  { return b.emit(Op{Kind: OpFMA, A: x, B: y, C: z}) }
-func (b *Builder) FNMA(x, y, z Value) Value { return b.emit(Op{Kind: OpFNMA, A: x, B: y, C: z}) }
-func (b *Builder) Max(x, c Value) Value     { return b.emit(Op{Kind: OpMax, A: x, B: c}) }
-func (b *Builder) Min(x, c Value) Value     { return b.emit(Op{Kind: OpMin, A: x, B: c}) }
-func (b *Builder) Round(x Value) Value      { return b.emit(Op{Kind: OpRound, A: x}) }
-func (b *Builder) Scale2(p, n Value) Value  { return b.emit(Op{Kind: OpScale2, A: p, B: n}) }
-func (b *Builder) And(x, y Value) Value     { return b.emit(Op{Kind: OpAnd, A: x, B: y}) }
-func (b *Builder) Or(x, y Value) Value      { return b.emit(Op{Kind: OpOr, A: x, B: y}) }
-func (b *Builder) Less(x, y Value) Value    { return b.emit(Op{Kind: OpLess, A: x, B: y}) }
+func (b *Builder) Add(x, y Value) Value { return b.emit(Op{Kind: OpAdd, A: x, B: y}) }
+func (b *Builder) Sub(x, y Value) Value { return b.emit(Op{Kind: OpSub, A: x, B: y}) }
+func (b *Builder) Mul(x, y Value) Value { return b.emit(Op{Kind: OpMul, A: x, B: y}) }
+func (b *Builder) Div(x, y Value) Value { return b.emit(Op{Kind: OpDiv, A: x, B: y}) }
+
+// DivNormal is x / y for normal y with a normal reciprocal and finite or
+// NaN x, within 1 ULP: a backend may refine an approximate reciprocal
+// instead of dividing, which is several times faster on some CPUs.
+func (b *Builder) DivNormal(x, y Value) Value { return b.emit(Op{Kind: OpDivNormal, A: x, B: y}) }
+func (b *Builder) FMA(x, y, z Value) Value    { return b.emit(Op{Kind: OpFMA, A: x, B: y, C: z}) }
+func (b *Builder) FNMA(x, y, z Value) Value   { return b.emit(Op{Kind: OpFNMA, A: x, B: y, C: z}) }
+func (b *Builder) Max(x, c Value) Value       { return b.emit(Op{Kind: OpMax, A: x, B: c}) }
+func (b *Builder) Min(x, c Value) Value       { return b.emit(Op{Kind: OpMin, A: x, B: c}) }
+func (b *Builder) Round(x Value) Value        { return b.emit(Op{Kind: OpRound, A: x}) }
+func (b *Builder) Scale2(p, n Value) Value    { return b.emit(Op{Kind: OpScale2, A: p, B: n}) }
+func (b *Builder) And(x, y Value) Value       { return b.emit(Op{Kind: OpAnd, A: x, B: y}) }
+func (b *Builder) Or(x, y Value) Value        { return b.emit(Op{Kind: OpOr, A: x, B: y}) }
+func (b *Builder) Less(x, y Value) Value      { return b.emit(Op{Kind: OpLess, A: x, B: y}) }
 
 // Select is m ? x : y lane by lane; m must come from Less.
 func (b *Builder) Select(m, x, y Value) Value {

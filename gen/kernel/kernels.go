@@ -43,6 +43,10 @@ type Kernel struct {
 	// Unroll is how many vectors one iteration of the main loop handles.
 	Unroll int
 
+	// Stream asks for a second variant with non-temporal stores, for
+	// outputs too large to stay in cache.
+	Stream bool
+
 	// Body computes one vector of results from the read slices (in
 	// argument order) and the scalars (in argument order).
 	Body func(b *Builder, in, scalars []Value) Value
@@ -120,6 +124,9 @@ func (k *Kernel) Check() error {
 	if len(k.filter(func(a Arg) bool { return a.Kind == Out || a.Kind == InOut })) > 1 {
 		return fmt.Errorf("kernel %s: more than one output", k.Name)
 	}
+	if o, ok := k.Output(); k.Stream && (!ok || o.Kind != Out) {
+		return fmt.Errorf("kernel %s: only a pure output can be streamed", k.Name)
+	}
 	if k.Unroll < 1 {
 		return fmt.Errorf("kernel %s: unroll %d", k.Name, k.Unroll)
 	}
@@ -131,7 +138,16 @@ func (k *Kernel) Check() error {
 // underflow give 0 (with correctly rounded subnormals in between) and keeps
 // n in range; a NaN passes through every step.
 func Exp(b *Builder, x Value) Value {
-	x = b.Min(b.Max(x, b.Const(approx.ExpMin)), b.Const(approx.ExpMax))
+	return expClamped(b, b.Min(b.Max(x, b.Const(approx.ExpMin)), b.Const(approx.ExpMax)))
+}
+
+// expNonPositive is Exp for x ≤ 0 (or NaN), which needs no upper clamp.
+func expNonPositive(b *Builder, x Value) Value {
+	return expClamped(b, b.Max(x, b.Const(approx.ExpMin)))
+}
+
+// expClamped is Exp for x in [approx.ExpMin, approx.ExpMax] (or NaN).
+func expClamped(b *Builder, x Value) Value {
 	n := b.Round(b.Mul(x, b.Const(approx.Log2E)))
 	r := b.FNMA(n, b.Const(approx.Ln2Hi), x)
 	r = b.FNMA(n, b.Const(approx.Ln2Lo), r)
@@ -143,9 +159,9 @@ func Exp(b *Builder, x Value) Value {
 // relative accuracy down to the subnormals.
 func Sigmoid(b *Builder, x Value) Value {
 	one := b.Const(1)
-	t := Exp(b, b.NegAbs(x))
+	t := expNonPositive(b, b.NegAbs(x))
 	num := b.Select(b.Less(x, b.Const(0)), t, one)
-	return b.Div(num, b.Add(one, t))
+	return b.DivNormal(num, b.Add(one, t)) // 1 + t is in [1, 2]
 }
 
 // Tanh is x + x³·q(x²) for |x| < approx.TanhSmall and (1 − e)/(1 + e) with
@@ -153,8 +169,8 @@ func Sigmoid(b *Builder, x Value) Value {
 func Tanh(b *Builder, x Value) Value {
 	one := b.Const(1)
 	ax := b.Abs(x)
-	e := Exp(b, b.Mul(ax, b.Const(-2)))
-	large := b.Div(b.Sub(one, e), b.Add(one, e))
+	e := expNonPositive(b, b.Mul(ax, b.Const(-2)))
+	large := b.DivNormal(b.Sub(one, e), b.Add(one, e)) // 1 + e is in [1, 2]
 	s := b.Mul(ax, ax)
 	small := b.FMA(b.Mul(ax, s), b.Horner(s, approx.TanhPoly[:]), ax)
 	return b.WithSignOf(b.Select(b.Less(ax, b.Const(approx.TanhSmall)), small, large), x)
@@ -184,13 +200,13 @@ var Elementwise = []*Kernel{
 		Body: func(b *Builder, in, s []Value) Value { return b.Mul(s[0], in[0]) },
 	},
 	{
-		Name: "Add",
+		Name: "Add", Stream: true,
 		Doc:  doc("Add stores the sum of x and y.", "for i := range n { dst[i] = x[i] + y[i] }"),
 		Args: []Arg{{"dst", Out}, {"x", In}, {"y", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value { return b.Add(in[0], in[1]) },
 	},
 	{
-		Name: "Mul",
+		Name: "Mul", Stream: true,
 		Doc:  doc("Mul stores the Hadamard product of x and y.", "for i := range n { dst[i] = x[i] * y[i] }"),
 		Args: []Arg{{"dst", Out}, {"x", In}, {"y", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value { return b.Mul(in[0], in[1]) },
@@ -220,7 +236,7 @@ var Elementwise = []*Kernel{
 		Body: func(b *Builder, in, s []Value) Value { return in[0] },
 	},
 	{
-		Name: "Relu",
+		Name: "Relu", Stream: true,
 		Doc:  doc("Relu stores x where x is not negative and 0 where it is; NaN passes.", "for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = 0 } }"),
 		Args: []Arg{{"dst", Out}, {"x", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
@@ -228,7 +244,7 @@ var Elementwise = []*Kernel{
 		},
 	},
 	{
-		Name: "LeakyRelu",
+		Name: "LeakyRelu", Stream: true,
 		Doc:  doc("LeakyRelu stores x where x is not negative and alpha·x where it is.", "for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = alpha * x[i] } }"),
 		Args: []Arg{{"dst", Out}, {"x", In}, {"alpha", Scalar}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
@@ -236,7 +252,7 @@ var Elementwise = []*Kernel{
 		},
 	},
 	{
-		Name: "Exp",
+		Name: "Exp", Stream: true,
 		Doc:  doc("Exp stores e^x.", "for i := range n { dst[i] = exp(x[i]) }"),
 		Args: []Arg{{"dst", Out}, {"x", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value { return Exp(b, in[0]) },
@@ -254,19 +270,19 @@ var Elementwise = []*Kernel{
 		Body: func(b *Builder, in, s []Value) Value { return Exp(b, b.Sub(in[0], s[0])) },
 	},
 	{
-		Name: "Sigmoid",
+		Name: "Sigmoid", Stream: true,
 		Doc:  doc("Sigmoid stores the logistic function of x.", "for i := range n { dst[i] = 1 / (1 + exp(-x[i])) }"),
 		Args: []Arg{{"dst", Out}, {"x", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value { return Sigmoid(b, in[0]) },
 	},
 	{
-		Name: "Tanh",
+		Name: "Tanh", Stream: true,
 		Doc:  doc("Tanh stores the hyperbolic tangent of x.", "for i := range n { dst[i] = tanh(x[i]) }"),
 		Args: []Arg{{"dst", Out}, {"x", In}}, Unroll: 2,
 		Body: func(b *Builder, in, s []Value) Value { return Tanh(b, in[0]) },
 	},
 	{
-		Name: "ReluDelta",
+		Name: "ReluDelta", Stream: true,
 		Doc:  doc("ReluDelta stores grad where z is positive and 0 elsewhere (a select: a NaN grad where z ≤ 0 gives 0).", "for i := range n { dst[i] = 0; if z[i] > 0 { dst[i] = grad[i] } }"),
 		Args: []Arg{{"dst", Out}, {"grad", In}, {"z", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
@@ -274,7 +290,7 @@ var Elementwise = []*Kernel{
 		},
 	},
 	{
-		Name: "LeakyReluDelta",
+		Name: "LeakyReluDelta", Stream: true,
 		Doc:  doc("LeakyReluDelta stores grad where z is positive and alpha·grad elsewhere.", "for i := range n { dst[i] = alpha * grad[i]; if z[i] > 0 { dst[i] = grad[i] } }"),
 		Args: []Arg{{"dst", Out}, {"grad", In}, {"z", In}, {"alpha", Scalar}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
@@ -282,7 +298,7 @@ var Elementwise = []*Kernel{
 		},
 	},
 	{
-		Name: "SigmoidDelta",
+		Name: "SigmoidDelta", Stream: true,
 		Doc:  doc("SigmoidDelta stores grad·a(1−a), the delta through a sigmoid whose output was a.", "for i := range n { dst[i] = grad[i] * (a[i] * (1 - a[i])) }"),
 		Args: []Arg{{"dst", Out}, {"grad", In}, {"a", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
@@ -290,7 +306,7 @@ var Elementwise = []*Kernel{
 		},
 	},
 	{
-		Name: "TanhDelta",
+		Name: "TanhDelta", Stream: true,
 		Doc:  doc("TanhDelta stores grad·(1−a)(1+a), the delta through a tanh whose output was a.", "for i := range n { dst[i] = grad[i] * ((1 - a[i]) * (1 + a[i])) }"),
 		Args: []Arg{{"dst", Out}, {"grad", In}, {"a", In}}, Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {

@@ -20,10 +20,18 @@ type Elementwise struct {
 	// 	for i := range n { dst[i] = x[i] + y[i] }
 	Add func(dst, x, y *float32, n int)
 
+	// AddStream is Add with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	AddStream func(dst, x, y *float32, n int)
+
 	// Mul stores the Hadamard product of x and y.
 	//
 	// 	for i := range n { dst[i] = x[i] * y[i] }
 	Mul func(dst, x, y *float32, n int)
+
+	// MulStream is Mul with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	MulStream func(dst, x, y *float32, n int)
 
 	// SubScalar stores x less c.
 	//
@@ -50,15 +58,27 @@ type Elementwise struct {
 	// 	for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = 0 } }
 	Relu func(dst, x *float32, n int)
 
+	// ReluStream is Relu with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	ReluStream func(dst, x *float32, n int)
+
 	// LeakyRelu stores x where x is not negative and alpha·x where it is.
 	//
 	// 	for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = alpha * x[i] } }
 	LeakyRelu func(dst, x *float32, n int, alpha float32)
 
+	// LeakyReluStream is LeakyRelu with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	LeakyReluStream func(dst, x *float32, n int, alpha float32)
+
 	// Exp stores e^x.
 	//
 	// 	for i := range n { dst[i] = exp(x[i]) }
 	Exp func(dst, x *float32, n int)
+
+	// ExpStream is Exp with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	ExpStream func(dst, x *float32, n int)
 
 	// ExpSubSum stores e^(x−c) and returns the sum of what it stored.
 	//
@@ -75,28 +95,52 @@ type Elementwise struct {
 	// 	for i := range n { dst[i] = 1 / (1 + exp(-x[i])) }
 	Sigmoid func(dst, x *float32, n int)
 
+	// SigmoidStream is Sigmoid with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	SigmoidStream func(dst, x *float32, n int)
+
 	// Tanh stores the hyperbolic tangent of x.
 	//
 	// 	for i := range n { dst[i] = tanh(x[i]) }
 	Tanh func(dst, x *float32, n int)
+
+	// TanhStream is Tanh with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	TanhStream func(dst, x *float32, n int)
 
 	// ReluDelta stores grad where z is positive and 0 elsewhere (a select: a NaN grad where z ≤ 0 gives 0).
 	//
 	// 	for i := range n { dst[i] = 0; if z[i] > 0 { dst[i] = grad[i] } }
 	ReluDelta func(dst, grad, z *float32, n int)
 
+	// ReluDeltaStream is ReluDelta with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	ReluDeltaStream func(dst, grad, z *float32, n int)
+
 	// LeakyReluDelta stores grad where z is positive and alpha·grad elsewhere.
 	//
 	// 	for i := range n { dst[i] = alpha * grad[i]; if z[i] > 0 { dst[i] = grad[i] } }
 	LeakyReluDelta func(dst, grad, z *float32, n int, alpha float32)
+
+	// LeakyReluDeltaStream is LeakyReluDelta with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	LeakyReluDeltaStream func(dst, grad, z *float32, n int, alpha float32)
 
 	// SigmoidDelta stores grad·a(1−a), the delta through a sigmoid whose output was a.
 	//
 	// 	for i := range n { dst[i] = grad[i] * (a[i] * (1 - a[i])) }
 	SigmoidDelta func(dst, grad, a *float32, n int)
 
+	// SigmoidDeltaStream is SigmoidDelta with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	SigmoidDeltaStream func(dst, grad, a *float32, n int)
+
 	// TanhDelta stores grad·(1−a)(1+a), the delta through a tanh whose output was a.
 	//
 	// 	for i := range n { dst[i] = grad[i] * ((1 - a[i]) * (1 + a[i])) }
 	TanhDelta func(dst, grad, a *float32, n int)
+
+	// TanhDeltaStream is TanhDelta with non-temporal stores, for an output that
+	// is not one of the inputs and will not be read again soon.
+	TanhDeltaStream func(dst, grad, a *float32, n int)
 }

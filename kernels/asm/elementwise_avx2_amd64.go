@@ -31,6 +31,15 @@ func ScaleAVX2(dst *float32, x *float32, n int, alpha float32)
 //go:noescape
 func AddAVX2(dst *float32, x *float32, y *float32, n int)
 
+// AddStreamAVX2 is the AVX2 path of Add, with non-temporal stores for outputs that will not be read soon.
+//
+// Add stores the sum of x and y.
+//
+//	for i := range n { dst[i] = x[i] + y[i] }
+//
+//go:noescape
+func AddStreamAVX2(dst *float32, x *float32, y *float32, n int)
+
 // MulAVX2 is the AVX2 path of Mul.
 //
 // Mul stores the Hadamard product of x and y.
@@ -39,6 +48,15 @@ func AddAVX2(dst *float32, x *float32, y *float32, n int)
 //
 //go:noescape
 func MulAVX2(dst *float32, x *float32, y *float32, n int)
+
+// MulStreamAVX2 is the AVX2 path of Mul, with non-temporal stores for outputs that will not be read soon.
+//
+// Mul stores the Hadamard product of x and y.
+//
+//	for i := range n { dst[i] = x[i] * y[i] }
+//
+//go:noescape
+func MulStreamAVX2(dst *float32, x *float32, y *float32, n int)
 
 // SubScalarAVX2 is the AVX2 path of SubScalar.
 //
@@ -85,6 +103,15 @@ func MaxAVX2(x *float32, n int) float32
 //go:noescape
 func ReluAVX2(dst *float32, x *float32, n int)
 
+// ReluStreamAVX2 is the AVX2 path of Relu, with non-temporal stores for outputs that will not be read soon.
+//
+// Relu stores x where x is not negative and 0 where it is; NaN passes.
+//
+//	for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = 0 } }
+//
+//go:noescape
+func ReluStreamAVX2(dst *float32, x *float32, n int)
+
 // LeakyReluAVX2 is the AVX2 path of LeakyRelu.
 //
 // LeakyRelu stores x where x is not negative and alpha·x where it is.
@@ -94,6 +121,15 @@ func ReluAVX2(dst *float32, x *float32, n int)
 //go:noescape
 func LeakyReluAVX2(dst *float32, x *float32, n int, alpha float32)
 
+// LeakyReluStreamAVX2 is the AVX2 path of LeakyRelu, with non-temporal stores for outputs that will not be read soon.
+//
+// LeakyRelu stores x where x is not negative and alpha·x where it is.
+//
+//	for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = alpha * x[i] } }
+//
+//go:noescape
+func LeakyReluStreamAVX2(dst *float32, x *float32, n int, alpha float32)
+
 // ExpAVX2 is the AVX2 path of Exp.
 //
 // Exp stores e^x.
@@ -102,6 +138,15 @@ func LeakyReluAVX2(dst *float32, x *float32, n int, alpha float32)
 //
 //go:noescape
 func ExpAVX2(dst *float32, x *float32, n int)
+
+// ExpStreamAVX2 is the AVX2 path of Exp, with non-temporal stores for outputs that will not be read soon.
+//
+// Exp stores e^x.
+//
+//	for i := range n { dst[i] = exp(x[i]) }
+//
+//go:noescape
+func ExpStreamAVX2(dst *float32, x *float32, n int)
 
 // ExpSubSumAVX2 is the AVX2 path of ExpSubSum.
 //
@@ -130,6 +175,15 @@ func SumExpSubAVX2(x *float32, n int, c float32) float32
 //go:noescape
 func SigmoidAVX2(dst *float32, x *float32, n int)
 
+// SigmoidStreamAVX2 is the AVX2 path of Sigmoid, with non-temporal stores for outputs that will not be read soon.
+//
+// Sigmoid stores the logistic function of x.
+//
+//	for i := range n { dst[i] = 1 / (1 + exp(-x[i])) }
+//
+//go:noescape
+func SigmoidStreamAVX2(dst *float32, x *float32, n int)
+
 // TanhAVX2 is the AVX2 path of Tanh.
 //
 // Tanh stores the hyperbolic tangent of x.
@@ -138,6 +192,15 @@ func SigmoidAVX2(dst *float32, x *float32, n int)
 //
 //go:noescape
 func TanhAVX2(dst *float32, x *float32, n int)
+
+// TanhStreamAVX2 is the AVX2 path of Tanh, with non-temporal stores for outputs that will not be read soon.
+//
+// Tanh stores the hyperbolic tangent of x.
+//
+//	for i := range n { dst[i] = tanh(x[i]) }
+//
+//go:noescape
+func TanhStreamAVX2(dst *float32, x *float32, n int)
 
 // ReluDeltaAVX2 is the AVX2 path of ReluDelta.
 //
@@ -148,6 +211,15 @@ func TanhAVX2(dst *float32, x *float32, n int)
 //go:noescape
 func ReluDeltaAVX2(dst *float32, grad *float32, z *float32, n int)
 
+// ReluDeltaStreamAVX2 is the AVX2 path of ReluDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// ReluDelta stores grad where z is positive and 0 elsewhere (a select: a NaN grad where z ≤ 0 gives 0).
+//
+//	for i := range n { dst[i] = 0; if z[i] > 0 { dst[i] = grad[i] } }
+//
+//go:noescape
+func ReluDeltaStreamAVX2(dst *float32, grad *float32, z *float32, n int)
+
 // LeakyReluDeltaAVX2 is the AVX2 path of LeakyReluDelta.
 //
 // LeakyReluDelta stores grad where z is positive and alpha·grad elsewhere.
@@ -156,6 +228,15 @@ func ReluDeltaAVX2(dst *float32, grad *float32, z *float32, n int)
 //
 //go:noescape
 func LeakyReluDeltaAVX2(dst *float32, grad *float32, z *float32, n int, alpha float32)
+
+// LeakyReluDeltaStreamAVX2 is the AVX2 path of LeakyReluDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// LeakyReluDelta stores grad where z is positive and alpha·grad elsewhere.
+//
+//	for i := range n { dst[i] = alpha * grad[i]; if z[i] > 0 { dst[i] = grad[i] } }
+//
+//go:noescape
+func LeakyReluDeltaStreamAVX2(dst *float32, grad *float32, z *float32, n int, alpha float32)
 
 // SigmoidDeltaAVX2 is the AVX2 path of SigmoidDelta.
 //
@@ -166,6 +247,15 @@ func LeakyReluDeltaAVX2(dst *float32, grad *float32, z *float32, n int, alpha fl
 //go:noescape
 func SigmoidDeltaAVX2(dst *float32, grad *float32, a *float32, n int)
 
+// SigmoidDeltaStreamAVX2 is the AVX2 path of SigmoidDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// SigmoidDelta stores grad·a(1−a), the delta through a sigmoid whose output was a.
+//
+//	for i := range n { dst[i] = grad[i] * (a[i] * (1 - a[i])) }
+//
+//go:noescape
+func SigmoidDeltaStreamAVX2(dst *float32, grad *float32, a *float32, n int)
+
 // TanhDeltaAVX2 is the AVX2 path of TanhDelta.
 //
 // TanhDelta stores grad·(1−a)(1+a), the delta through a tanh whose output was a.
@@ -174,3 +264,12 @@ func SigmoidDeltaAVX2(dst *float32, grad *float32, a *float32, n int)
 //
 //go:noescape
 func TanhDeltaAVX2(dst *float32, grad *float32, a *float32, n int)
+
+// TanhDeltaStreamAVX2 is the AVX2 path of TanhDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// TanhDelta stores grad·(1−a)(1+a), the delta through a tanh whose output was a.
+//
+//	for i := range n { dst[i] = grad[i] * ((1 - a[i]) * (1 + a[i])) }
+//
+//go:noescape
+func TanhDeltaStreamAVX2(dst *float32, grad *float32, a *float32, n int)

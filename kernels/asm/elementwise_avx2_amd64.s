@@ -189,6 +189,84 @@ AddAVX2_done:
 	VZEROUPPER
 	RET
 
+// func AddStreamAVX2(dst *float32, x *float32, y *float32, n int)
+// Requires: AVX, CMOV, MMX+
+TEXT ·AddStreamAVX2(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ       AX, DI
+	NEGQ       DI
+	ANDQ       $0x0000001f, DI
+	SHRQ       $0x02, DI
+	CMPQ       DI, BX
+	CMOVQGT    BX, DI
+	TESTQ      DI, DI
+	JZ         AddStreamAVX2_aligned
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       $0x00000008, R9
+	SUBQ       DI, R9
+	VMOVDQU    (R8)(R9*4), Y0
+	VMASKMOVPS (CX)(SI*4), Y0, Y1
+	VMASKMOVPS (DX)(SI*4), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(SI*4)
+	MOVQ       DI, SI
+	SUBQ       DI, BX
+
+AddStreamAVX2_aligned:
+	// 2 vectors at a time.
+AddStreamAVX2_main:
+	CMPQ     BX, $0x00000010
+	JL       AddStreamAVX2_single
+	VMOVUPS  (CX)(SI*4), Y0
+	VMOVUPS  (DX)(SI*4), Y1
+	VADDPS   Y1, Y0, Y0
+	VMOVNTPS Y0, (AX)(SI*4)
+	VMOVUPS  32(CX)(SI*4), Y0
+	VMOVUPS  32(DX)(SI*4), Y1
+	VADDPS   Y1, Y0, Y0
+	VMOVNTPS Y0, 32(AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	SUBQ     $0x00000010, BX
+	JMP      AddStreamAVX2_main
+
+	// One vector at a time.
+AddStreamAVX2_single:
+	CMPQ     BX, $0x00000008
+	JL       AddStreamAVX2_tail
+	VMOVUPS  (CX)(SI*4), Y0
+	VMOVUPS  (DX)(SI*4), Y1
+	VADDPS   Y1, Y0, Y0
+	VMOVNTPS Y0, (AX)(SI*4)
+	ADDQ     $0x00000008, SI
+	SUBQ     $0x00000008, BX
+	JMP      AddStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+AddStreamAVX2_tail:
+	TESTQ      BX, BX
+	JZ         AddStreamAVX2_done
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       BX, R8
+	VMOVDQU    (DI)(R8*4), Y0
+	VMASKMOVPS (CX)(SI*4), Y0, Y1
+	VMASKMOVPS (DX)(SI*4), Y0, Y2
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(SI*4)
+
+AddStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func MulAVX2(dst *float32, x *float32, y *float32, n int)
 // Requires: AVX
 TEXT ·MulAVX2(SB), NOSPLIT, $0-32
@@ -241,6 +319,84 @@ MulAVX2_tail:
 	VMASKMOVPS Y1, Y0, (AX)(SI*4)
 
 MulAVX2_done:
+	VZEROUPPER
+	RET
+
+// func MulStreamAVX2(dst *float32, x *float32, y *float32, n int)
+// Requires: AVX, CMOV, MMX+
+TEXT ·MulStreamAVX2(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ       AX, DI
+	NEGQ       DI
+	ANDQ       $0x0000001f, DI
+	SHRQ       $0x02, DI
+	CMPQ       DI, BX
+	CMOVQGT    BX, DI
+	TESTQ      DI, DI
+	JZ         MulStreamAVX2_aligned
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       $0x00000008, R9
+	SUBQ       DI, R9
+	VMOVDQU    (R8)(R9*4), Y0
+	VMASKMOVPS (CX)(SI*4), Y0, Y1
+	VMASKMOVPS (DX)(SI*4), Y0, Y2
+	VMULPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(SI*4)
+	MOVQ       DI, SI
+	SUBQ       DI, BX
+
+MulStreamAVX2_aligned:
+	// 2 vectors at a time.
+MulStreamAVX2_main:
+	CMPQ     BX, $0x00000010
+	JL       MulStreamAVX2_single
+	VMOVUPS  (CX)(SI*4), Y0
+	VMOVUPS  (DX)(SI*4), Y1
+	VMULPS   Y1, Y0, Y0
+	VMOVNTPS Y0, (AX)(SI*4)
+	VMOVUPS  32(CX)(SI*4), Y0
+	VMOVUPS  32(DX)(SI*4), Y1
+	VMULPS   Y1, Y0, Y0
+	VMOVNTPS Y0, 32(AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	SUBQ     $0x00000010, BX
+	JMP      MulStreamAVX2_main
+
+	// One vector at a time.
+MulStreamAVX2_single:
+	CMPQ     BX, $0x00000008
+	JL       MulStreamAVX2_tail
+	VMOVUPS  (CX)(SI*4), Y0
+	VMOVUPS  (DX)(SI*4), Y1
+	VMULPS   Y1, Y0, Y0
+	VMOVNTPS Y0, (AX)(SI*4)
+	ADDQ     $0x00000008, SI
+	SUBQ     $0x00000008, BX
+	JMP      MulStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+MulStreamAVX2_tail:
+	TESTQ      BX, BX
+	JZ         MulStreamAVX2_done
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       BX, R8
+	VMOVDQU    (DI)(R8*4), Y0
+	VMASKMOVPS (CX)(SI*4), Y0, Y1
+	VMASKMOVPS (DX)(SI*4), Y0, Y2
+	VMULPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(SI*4)
+
+MulStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -551,6 +707,83 @@ DATA c00000000<>+24(SB)/4, $0x00000000
 DATA c00000000<>+28(SB)/4, $0x00000000
 GLOBL c00000000<>(SB), RODATA|NOPTR, $32
 
+// func ReluStreamAVX2(dst *float32, x *float32, n int)
+// Requires: AVX, CMOV, MMX+
+TEXT ·ReluStreamAVX2(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ       AX, SI
+	NEGQ       SI
+	ANDQ       $0x0000001f, SI
+	SHRQ       $0x02, SI
+	CMPQ       SI, DX
+	CMOVQGT    DX, SI
+	TESTQ      SI, SI
+	JZ         ReluStreamAVX2_aligned
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       SI, R8
+	VMOVDQU    (DI)(R8*4), Y0
+	VMASKMOVPS (CX)(BX*4), Y0, Y1
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y2
+	VBLENDVPS  Y2, c00000000<>+0(SB), Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(BX*4)
+	MOVQ       SI, BX
+	SUBQ       SI, DX
+
+ReluStreamAVX2_aligned:
+	// 2 vectors at a time.
+ReluStreamAVX2_main:
+	CMPQ      DX, $0x00000010
+	JL        ReluStreamAVX2_single
+	VMOVUPS   (CX)(BX*4), Y0
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y1
+	VBLENDVPS Y1, c00000000<>+0(SB), Y0, Y0
+	VMOVNTPS  Y0, (AX)(BX*4)
+	VMOVUPS   32(CX)(BX*4), Y0
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y1
+	VBLENDVPS Y1, c00000000<>+0(SB), Y0, Y0
+	VMOVNTPS  Y0, 32(AX)(BX*4)
+	ADDQ      $0x00000010, BX
+	SUBQ      $0x00000010, DX
+	JMP       ReluStreamAVX2_main
+
+	// One vector at a time.
+ReluStreamAVX2_single:
+	CMPQ      DX, $0x00000008
+	JL        ReluStreamAVX2_tail
+	VMOVUPS   (CX)(BX*4), Y0
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y1
+	VBLENDVPS Y1, c00000000<>+0(SB), Y0, Y0
+	VMOVNTPS  Y0, (AX)(BX*4)
+	ADDQ      $0x00000008, BX
+	SUBQ      $0x00000008, DX
+	JMP       ReluStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+ReluStreamAVX2_tail:
+	TESTQ      DX, DX
+	JZ         ReluStreamAVX2_done
+	LEAQ       tailmask<>+0(SB), SI
+	MOVQ       $0x00000008, DI
+	SUBQ       DX, DI
+	VMOVDQU    (SI)(DI*4), Y0
+	VMASKMOVPS (CX)(BX*4), Y0, Y1
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y2
+	VBLENDVPS  Y2, c00000000<>+0(SB), Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)(BX*4)
+
+ReluStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func LeakyReluAVX2(dst *float32, x *float32, n int, alpha float32)
 // Requires: AVX, AVX2, SSE
 TEXT ·LeakyReluAVX2(SB), NOSPLIT, $0-28
@@ -611,6 +844,90 @@ LeakyReluAVX2_done:
 	VZEROUPPER
 	RET
 
+// func LeakyReluStreamAVX2(dst *float32, x *float32, n int, alpha float32)
+// Requires: AVX, AVX2, CMOV, MMX+, SSE
+TEXT ·LeakyReluStreamAVX2(SB), NOSPLIT, $0-28
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVSS        alpha+24(FP), X0
+	VBROADCASTSS X0, Y0
+	XORQ         BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ       AX, SI
+	NEGQ       SI
+	ANDQ       $0x0000001f, SI
+	SHRQ       $0x02, SI
+	CMPQ       SI, DX
+	CMOVQGT    DX, SI
+	TESTQ      SI, SI
+	JZ         LeakyReluStreamAVX2_aligned
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       SI, R8
+	VMOVDQU    (DI)(R8*4), Y1
+	VMASKMOVPS (CX)(BX*4), Y1, Y2
+	VCMPPS     $0x01, c00000000<>+0(SB), Y2, Y3
+	VMULPS     Y2, Y0, Y4
+	VBLENDVPS  Y3, Y4, Y2, Y2
+	VMASKMOVPS Y2, Y1, (AX)(BX*4)
+	MOVQ       SI, BX
+	SUBQ       SI, DX
+
+LeakyReluStreamAVX2_aligned:
+	// 2 vectors at a time.
+LeakyReluStreamAVX2_main:
+	CMPQ      DX, $0x00000010
+	JL        LeakyReluStreamAVX2_single
+	VMOVUPS   (CX)(BX*4), Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y2
+	VMULPS    Y1, Y0, Y3
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVNTPS  Y1, (AX)(BX*4)
+	VMOVUPS   32(CX)(BX*4), Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y2
+	VMULPS    Y1, Y0, Y3
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVNTPS  Y1, 32(AX)(BX*4)
+	ADDQ      $0x00000010, BX
+	SUBQ      $0x00000010, DX
+	JMP       LeakyReluStreamAVX2_main
+
+	// One vector at a time.
+LeakyReluStreamAVX2_single:
+	CMPQ      DX, $0x00000008
+	JL        LeakyReluStreamAVX2_tail
+	VMOVUPS   (CX)(BX*4), Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y2
+	VMULPS    Y1, Y0, Y3
+	VBLENDVPS Y2, Y3, Y1, Y1
+	VMOVNTPS  Y1, (AX)(BX*4)
+	ADDQ      $0x00000008, BX
+	SUBQ      $0x00000008, DX
+	JMP       LeakyReluStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+LeakyReluStreamAVX2_tail:
+	TESTQ      DX, DX
+	JZ         LeakyReluStreamAVX2_done
+	LEAQ       tailmask<>+0(SB), SI
+	MOVQ       $0x00000008, DI
+	SUBQ       DX, DI
+	VMOVDQU    (SI)(DI*4), Y1
+	VMASKMOVPS (CX)(BX*4), Y1, Y2
+	VCMPPS     $0x01, c00000000<>+0(SB), Y2, Y3
+	VMULPS     Y2, Y0, Y0
+	VBLENDVPS  Y3, Y0, Y2, Y0
+	VMASKMOVPS Y0, Y1, (AX)(BX*4)
+
+LeakyReluStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func ExpAVX2(dst *float32, x *float32, n int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·ExpAVX2(SB), NOSPLIT, $0-24
@@ -633,12 +950,11 @@ ExpAVX2_main:
 	VROUNDPS     $0x00, Y1, Y1
 	VFNMADD231PS c3f317200<>+0(SB), Y1, Y0
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y1, Y0
-	VBROADCASTSS c39500d01<>+0(SB), Y2
-	VFMADD213PS  c3ab60b61<>+0(SB), Y0, Y2
-	VFMADD213PS  c3c088889<>+0(SB), Y0, Y2
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y0, Y2
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y0, Y2
-	VFMADD213PS  c3f000000<>+0(SB), Y0, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y2
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y2
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y2
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y2
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y2
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
 	VCVTPS2DQ    Y1, Y0
@@ -660,12 +976,11 @@ ExpAVX2_main:
 	VROUNDPS     $0x00, Y1, Y1
 	VFNMADD231PS c3f317200<>+0(SB), Y1, Y0
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y1, Y0
-	VBROADCASTSS c39500d01<>+0(SB), Y2
-	VFMADD213PS  c3ab60b61<>+0(SB), Y0, Y2
-	VFMADD213PS  c3c088889<>+0(SB), Y0, Y2
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y0, Y2
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y0, Y2
-	VFMADD213PS  c3f000000<>+0(SB), Y0, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y2
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y2
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y2
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y2
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y2
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
 	VCVTPS2DQ    Y1, Y0
@@ -695,12 +1010,11 @@ ExpAVX2_single:
 	VROUNDPS     $0x00, Y1, Y1
 	VFNMADD231PS c3f317200<>+0(SB), Y1, Y0
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y1, Y0
-	VBROADCASTSS c39500d01<>+0(SB), Y2
-	VFMADD213PS  c3ab60b61<>+0(SB), Y0, Y2
-	VFMADD213PS  c3c088889<>+0(SB), Y0, Y2
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y0, Y2
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y0, Y2
-	VFMADD213PS  c3f000000<>+0(SB), Y0, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y2
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y2
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y2
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y2
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y2
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
 	VCVTPS2DQ    Y1, Y0
@@ -734,12 +1048,11 @@ ExpAVX2_tail:
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
-	VBROADCASTSS c39500d01<>+0(SB), Y3
-	VFMADD213PS  c3ab60b61<>+0(SB), Y1, Y3
-	VFMADD213PS  c3c088889<>+0(SB), Y1, Y3
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3f000000<>+0(SB), Y1, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VCVTPS2DQ    Y2, Y1
@@ -807,65 +1120,55 @@ DATA c35bfbe8e<>+24(SB)/4, $0x35bfbe8e
 DATA c35bfbe8e<>+28(SB)/4, $0x35bfbe8e
 GLOBL c35bfbe8e<>(SB), RODATA|NOPTR, $32
 
-DATA c39500d01<>+0(SB)/4, $0x39500d01
-DATA c39500d01<>+4(SB)/4, $0x39500d01
-DATA c39500d01<>+8(SB)/4, $0x39500d01
-DATA c39500d01<>+12(SB)/4, $0x39500d01
-DATA c39500d01<>+16(SB)/4, $0x39500d01
-DATA c39500d01<>+20(SB)/4, $0x39500d01
-DATA c39500d01<>+24(SB)/4, $0x39500d01
-DATA c39500d01<>+28(SB)/4, $0x39500d01
-GLOBL c39500d01<>(SB), RODATA|NOPTR, $32
+DATA c3ab43e12<>+0(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+4(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+8(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+12(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+16(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+20(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+24(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+28(SB)/4, $0x3ab43e12
+GLOBL c3ab43e12<>(SB), RODATA|NOPTR, $32
 
-DATA c3ab60b61<>+0(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+4(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+8(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+12(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+16(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+20(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+24(SB)/4, $0x3ab60b61
-DATA c3ab60b61<>+28(SB)/4, $0x3ab60b61
-GLOBL c3ab60b61<>(SB), RODATA|NOPTR, $32
+DATA c3c091dc7<>+0(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+4(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+8(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+12(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+16(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+20(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+24(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+28(SB)/4, $0x3c091dc7
+GLOBL c3c091dc7<>(SB), RODATA|NOPTR, $32
 
-DATA c3c088889<>+0(SB)/4, $0x3c088889
-DATA c3c088889<>+4(SB)/4, $0x3c088889
-DATA c3c088889<>+8(SB)/4, $0x3c088889
-DATA c3c088889<>+12(SB)/4, $0x3c088889
-DATA c3c088889<>+16(SB)/4, $0x3c088889
-DATA c3c088889<>+20(SB)/4, $0x3c088889
-DATA c3c088889<>+24(SB)/4, $0x3c088889
-DATA c3c088889<>+28(SB)/4, $0x3c088889
-GLOBL c3c088889<>(SB), RODATA|NOPTR, $32
+DATA c3d2aadac<>+0(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+4(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+8(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+12(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+16(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+20(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+24(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+28(SB)/4, $0x3d2aadac
+GLOBL c3d2aadac<>(SB), RODATA|NOPTR, $32
 
-DATA c3d2aaaab<>+0(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+4(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+8(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+12(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+16(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+20(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+24(SB)/4, $0x3d2aaaab
-DATA c3d2aaaab<>+28(SB)/4, $0x3d2aaaab
-GLOBL c3d2aaaab<>(SB), RODATA|NOPTR, $32
+DATA c3e2aaa47<>+0(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+4(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+8(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+12(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+16(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+20(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+24(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+28(SB)/4, $0x3e2aaa47
+GLOBL c3e2aaa47<>(SB), RODATA|NOPTR, $32
 
-DATA c3e2aaaab<>+0(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+4(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+8(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+12(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+16(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+20(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+24(SB)/4, $0x3e2aaaab
-DATA c3e2aaaab<>+28(SB)/4, $0x3e2aaaab
-GLOBL c3e2aaaab<>(SB), RODATA|NOPTR, $32
-
-DATA c3f000000<>+0(SB)/4, $0x3f000000
-DATA c3f000000<>+4(SB)/4, $0x3f000000
-DATA c3f000000<>+8(SB)/4, $0x3f000000
-DATA c3f000000<>+12(SB)/4, $0x3f000000
-DATA c3f000000<>+16(SB)/4, $0x3f000000
-DATA c3f000000<>+20(SB)/4, $0x3f000000
-DATA c3f000000<>+24(SB)/4, $0x3f000000
-DATA c3f000000<>+28(SB)/4, $0x3f000000
-GLOBL c3f000000<>(SB), RODATA|NOPTR, $32
+DATA c3efffffc<>+0(SB)/4, $0x3efffffc
+DATA c3efffffc<>+4(SB)/4, $0x3efffffc
+DATA c3efffffc<>+8(SB)/4, $0x3efffffc
+DATA c3efffffc<>+12(SB)/4, $0x3efffffc
+DATA c3efffffc<>+16(SB)/4, $0x3efffffc
+DATA c3efffffc<>+20(SB)/4, $0x3efffffc
+DATA c3efffffc<>+24(SB)/4, $0x3efffffc
+DATA c3efffffc<>+28(SB)/4, $0x3efffffc
+GLOBL c3efffffc<>(SB), RODATA|NOPTR, $32
 
 DATA c3f800000<>+0(SB)/4, $0x3f800000
 DATA c3f800000<>+4(SB)/4, $0x3f800000
@@ -886,6 +1189,193 @@ DATA c0000007f<>+20(SB)/4, $0x0000007f
 DATA c0000007f<>+24(SB)/4, $0x0000007f
 DATA c0000007f<>+28(SB)/4, $0x0000007f
 GLOBL c0000007f<>(SB), RODATA|NOPTR, $32
+
+// func ExpStreamAVX2(dst *float32, x *float32, n int)
+// Requires: AVX, AVX2, CMOV, FMA3, MMX+
+TEXT ·ExpStreamAVX2(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000001f, SI
+	SHRQ         $0x02, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JZ           ExpStreamAVX2_aligned
+	LEAQ         tailmask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	SUBQ         SI, R8
+	VMOVDQU      (DI)(R8*4), Y0
+	VMASKMOVPS   (CX)(BX*4), Y0, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VBROADCASTSS c42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y1, Y2, Y2
+	VMASKMOVPS   Y2, Y0, (AX)(BX*4)
+	MOVQ         SI, BX
+	SUBQ         SI, DX
+
+ExpStreamAVX2_aligned:
+	// 2 vectors at a time.
+ExpStreamAVX2_main:
+	CMPQ         DX, $0x00000010
+	JL           ExpStreamAVX2_single
+	VMOVUPS      (CX)(BX*4), Y0
+	VBROADCASTSS cc2d00000<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS c42b20000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       c3fb8aa3b<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS c3f317200<>+0(SB), Y1, Y0
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y1, Y0
+	VBROADCASTSS c3ab43e12<>+0(SB), Y2
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y2
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y2
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y2
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y2
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VMOVNTPS     Y1, (AX)(BX*4)
+	VMOVUPS      32(CX)(BX*4), Y0
+	VBROADCASTSS cc2d00000<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS c42b20000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       c3fb8aa3b<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS c3f317200<>+0(SB), Y1, Y0
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y1, Y0
+	VBROADCASTSS c3ab43e12<>+0(SB), Y2
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y2
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y2
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y2
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y2
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VMOVNTPS     Y1, 32(AX)(BX*4)
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000010, DX
+	JMP          ExpStreamAVX2_main
+
+	// One vector at a time.
+ExpStreamAVX2_single:
+	CMPQ         DX, $0x00000008
+	JL           ExpStreamAVX2_tail
+	VMOVUPS      (CX)(BX*4), Y0
+	VBROADCASTSS cc2d00000<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VBROADCASTSS c42b20000<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMULPS       c3fb8aa3b<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS c3f317200<>+0(SB), Y1, Y0
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y1, Y0
+	VBROADCASTSS c3ab43e12<>+0(SB), Y2
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y2
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y2
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y2
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y2
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y2
+	VCVTPS2DQ    Y1, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y0, Y1, Y1
+	VMOVNTPS     Y1, (AX)(BX*4)
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000008, DX
+	JMP          ExpStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+ExpStreamAVX2_tail:
+	TESTQ        DX, DX
+	JZ           ExpStreamAVX2_done
+	LEAQ         tailmask<>+0(SB), SI
+	MOVQ         $0x00000008, DI
+	SUBQ         DX, DI
+	VMOVDQU      (SI)(DI*4), Y0
+	VMASKMOVPS   (CX)(BX*4), Y0, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VBROADCASTSS c42b20000<>+0(SB), Y2
+	VMINPS       Y1, Y2, Y1
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y1, Y2, Y2
+	VMASKMOVPS   Y2, Y0, (AX)(BX*4)
+
+ExpStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
 
 // func ExpSubSumAVX2(dst *float32, x *float32, n int, c float32) float32
 // Requires: AVX, AVX2, FMA3, SSE
@@ -914,12 +1404,11 @@ ExpSubSumAVX2_main:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -943,12 +1432,11 @@ ExpSubSumAVX2_main:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -980,12 +1468,11 @@ ExpSubSumAVX2_single:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -1021,12 +1508,11 @@ ExpSubSumAVX2_tail:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y0
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y0
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y0, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y0, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y0, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y0, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y0, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y5
 	VCVTPS2DQ    Y4, Y0
@@ -1081,12 +1567,11 @@ SumExpSubAVX2_main:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -1109,12 +1594,11 @@ SumExpSubAVX2_main:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -1145,12 +1629,11 @@ SumExpSubAVX2_single:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -1185,12 +1668,11 @@ SumExpSubAVX2_tail:
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y0
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y0
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y0, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y0, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y0, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y0, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y0, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y0, Y5
 	VCVTPS2DQ    Y4, Y0
@@ -1235,18 +1717,15 @@ SigmoidAVX2_main:
 	VORPS        c80000000<>+0(SB), Y0, Y1
 	VBROADCASTSS cc2d00000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
-	VBROADCASTSS c42b20000<>+0(SB), Y2
-	VMINPS       Y1, Y2, Y1
 	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
-	VBROADCASTSS c39500d01<>+0(SB), Y3
-	VFMADD213PS  c3ab60b61<>+0(SB), Y1, Y3
-	VFMADD213PS  c3c088889<>+0(SB), Y1, Y3
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3f000000<>+0(SB), Y1, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VCVTPS2DQ    Y2, Y1
@@ -1268,18 +1747,15 @@ SigmoidAVX2_main:
 	VORPS        c80000000<>+0(SB), Y0, Y1
 	VBROADCASTSS cc2d00000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
-	VBROADCASTSS c42b20000<>+0(SB), Y2
-	VMINPS       Y1, Y2, Y1
 	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
-	VBROADCASTSS c39500d01<>+0(SB), Y3
-	VFMADD213PS  c3ab60b61<>+0(SB), Y1, Y3
-	VFMADD213PS  c3c088889<>+0(SB), Y1, Y3
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3f000000<>+0(SB), Y1, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VCVTPS2DQ    Y2, Y1
@@ -1309,18 +1785,15 @@ SigmoidAVX2_single:
 	VORPS        c80000000<>+0(SB), Y0, Y1
 	VBROADCASTSS cc2d00000<>+0(SB), Y2
 	VMAXPS       Y1, Y2, Y1
-	VBROADCASTSS c42b20000<>+0(SB), Y2
-	VMINPS       Y1, Y2, Y1
 	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
 	VROUNDPS     $0x00, Y2, Y2
 	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
-	VBROADCASTSS c39500d01<>+0(SB), Y3
-	VFMADD213PS  c3ab60b61<>+0(SB), Y1, Y3
-	VFMADD213PS  c3c088889<>+0(SB), Y1, Y3
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y1, Y3
-	VFMADD213PS  c3f000000<>+0(SB), Y1, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
 	VCVTPS2DQ    Y2, Y1
@@ -1354,18 +1827,15 @@ SigmoidAVX2_tail:
 	VORPS        c80000000<>+0(SB), Y1, Y2
 	VBROADCASTSS cc2d00000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VBROADCASTSS c42b20000<>+0(SB), Y3
-	VMINPS       Y2, Y3, Y2
 	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
-	VBROADCASTSS c39500d01<>+0(SB), Y4
-	VFMADD213PS  c3ab60b61<>+0(SB), Y2, Y4
-	VFMADD213PS  c3c088889<>+0(SB), Y2, Y4
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3f000000<>+0(SB), Y2, Y4
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VCVTPS2DQ    Y3, Y2
@@ -1398,6 +1868,213 @@ DATA c80000000<>+24(SB)/4, $0x80000000
 DATA c80000000<>+28(SB)/4, $0x80000000
 GLOBL c80000000<>(SB), RODATA|NOPTR, $32
 
+// func SigmoidStreamAVX2(dst *float32, x *float32, n int)
+// Requires: AVX, AVX2, CMOV, FMA3, MMX+
+TEXT ·SigmoidStreamAVX2(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000001f, SI
+	SHRQ         $0x02, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JZ           SigmoidStreamAVX2_aligned
+	LEAQ         tailmask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	SUBQ         SI, R8
+	VMOVDQU      (DI)(R8*4), Y0
+	VMASKMOVPS   (CX)(BX*4), Y0, Y1
+	VORPS        c80000000<>+0(SB), Y1, Y2
+	VBROADCASTSS cc2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VBLENDVPS    Y1, Y3, Y2, Y1
+	VADDPS       c3f800000<>+0(SB), Y3, Y2
+	VDIVPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(BX*4)
+	MOVQ         SI, BX
+	SUBQ         SI, DX
+
+SigmoidStreamAVX2_aligned:
+	// 2 vectors at a time.
+SigmoidStreamAVX2_main:
+	CMPQ         DX, $0x00000010
+	JL           SigmoidStreamAVX2_single
+	VMOVUPS      (CX)(BX*4), Y0
+	VORPS        c80000000<>+0(SB), Y0, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, c00000000<>+0(SB), Y0, Y0
+	VBROADCASTSS c3f800000<>+0(SB), Y1
+	VBLENDVPS    Y0, Y2, Y1, Y0
+	VADDPS       c3f800000<>+0(SB), Y2, Y1
+	VDIVPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, (AX)(BX*4)
+	VMOVUPS      32(CX)(BX*4), Y0
+	VORPS        c80000000<>+0(SB), Y0, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, c00000000<>+0(SB), Y0, Y0
+	VBROADCASTSS c3f800000<>+0(SB), Y1
+	VBLENDVPS    Y0, Y2, Y1, Y0
+	VADDPS       c3f800000<>+0(SB), Y2, Y1
+	VDIVPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, 32(AX)(BX*4)
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000010, DX
+	JMP          SigmoidStreamAVX2_main
+
+	// One vector at a time.
+SigmoidStreamAVX2_single:
+	CMPQ         DX, $0x00000008
+	JL           SigmoidStreamAVX2_tail
+	VMOVUPS      (CX)(BX*4), Y0
+	VORPS        c80000000<>+0(SB), Y0, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y2
+	VMAXPS       Y1, Y2, Y1
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y2
+	VROUNDPS     $0x00, Y2, Y2
+	VFNMADD231PS c3f317200<>+0(SB), Y2, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y2, Y1
+	VBROADCASTSS c3ab43e12<>+0(SB), Y3
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y3
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y3
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y3
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y3
+	VCVTPS2DQ    Y2, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y1, Y2, Y2
+	VCMPPS       $0x01, c00000000<>+0(SB), Y0, Y0
+	VBROADCASTSS c3f800000<>+0(SB), Y1
+	VBLENDVPS    Y0, Y2, Y1, Y0
+	VADDPS       c3f800000<>+0(SB), Y2, Y1
+	VDIVPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, (AX)(BX*4)
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000008, DX
+	JMP          SigmoidStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+SigmoidStreamAVX2_tail:
+	TESTQ        DX, DX
+	JZ           SigmoidStreamAVX2_done
+	LEAQ         tailmask<>+0(SB), SI
+	MOVQ         $0x00000008, DI
+	SUBQ         DX, DI
+	VMOVDQU      (SI)(DI*4), Y0
+	VMASKMOVPS   (CX)(BX*4), Y0, Y1
+	VORPS        c80000000<>+0(SB), Y1, Y2
+	VBROADCASTSS cc2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y3
+	VMULPS       Y2, Y3, Y3
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VBLENDVPS    Y1, Y3, Y2, Y1
+	VADDPS       c3f800000<>+0(SB), Y3, Y2
+	VDIVPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(BX*4)
+
+SigmoidStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func TanhAVX2(dst *float32, x *float32, n int)
 // Requires: AVX, AVX2, FMA3
 TEXT ·TanhAVX2(SB), NOSPLIT, $0-24
@@ -1416,18 +2093,15 @@ TanhAVX2_main:
 	VMULPS       cc0000000<>+0(SB), Y1, Y2
 	VBROADCASTSS cc2d00000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VBROADCASTSS c42b20000<>+0(SB), Y3
-	VMINPS       Y2, Y3, Y2
 	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
-	VBROADCASTSS c39500d01<>+0(SB), Y4
-	VFMADD213PS  c3ab60b61<>+0(SB), Y2, Y4
-	VFMADD213PS  c3c088889<>+0(SB), Y2, Y4
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3f000000<>+0(SB), Y2, Y4
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VCVTPS2DQ    Y3, Y2
@@ -1461,18 +2135,15 @@ TanhAVX2_main:
 	VMULPS       cc0000000<>+0(SB), Y1, Y2
 	VBROADCASTSS cc2d00000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VBROADCASTSS c42b20000<>+0(SB), Y3
-	VMINPS       Y2, Y3, Y2
 	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
-	VBROADCASTSS c39500d01<>+0(SB), Y4
-	VFMADD213PS  c3ab60b61<>+0(SB), Y2, Y4
-	VFMADD213PS  c3c088889<>+0(SB), Y2, Y4
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3f000000<>+0(SB), Y2, Y4
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VCVTPS2DQ    Y3, Y2
@@ -1514,18 +2185,15 @@ TanhAVX2_single:
 	VMULPS       cc0000000<>+0(SB), Y1, Y2
 	VBROADCASTSS cc2d00000<>+0(SB), Y3
 	VMAXPS       Y2, Y3, Y2
-	VBROADCASTSS c42b20000<>+0(SB), Y3
-	VMINPS       Y2, Y3, Y2
 	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
 	VROUNDPS     $0x00, Y3, Y3
 	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
-	VBROADCASTSS c39500d01<>+0(SB), Y4
-	VFMADD213PS  c3ab60b61<>+0(SB), Y2, Y4
-	VFMADD213PS  c3c088889<>+0(SB), Y2, Y4
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y2, Y4
-	VFMADD213PS  c3f000000<>+0(SB), Y2, Y4
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
 	VCVTPS2DQ    Y3, Y2
@@ -1571,18 +2239,15 @@ TanhAVX2_tail:
 	VMULPS       cc0000000<>+0(SB), Y2, Y3
 	VBROADCASTSS cc2d00000<>+0(SB), Y4
 	VMAXPS       Y3, Y4, Y3
-	VBROADCASTSS c42b20000<>+0(SB), Y4
-	VMINPS       Y3, Y4, Y3
 	VMULPS       c3fb8aa3b<>+0(SB), Y3, Y4
 	VROUNDPS     $0x00, Y4, Y4
 	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
 	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
-	VBROADCASTSS c39500d01<>+0(SB), Y5
-	VFMADD213PS  c3ab60b61<>+0(SB), Y3, Y5
-	VFMADD213PS  c3c088889<>+0(SB), Y3, Y5
-	VFMADD213PS  c3d2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3e2aaaab<>+0(SB), Y3, Y5
-	VFMADD213PS  c3f000000<>+0(SB), Y3, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
 	VCVTPS2DQ    Y4, Y3
@@ -1696,6 +2361,273 @@ DATA c3f200000<>+24(SB)/4, $0x3f200000
 DATA c3f200000<>+28(SB)/4, $0x3f200000
 GLOBL c3f200000<>(SB), RODATA|NOPTR, $32
 
+// func TanhStreamAVX2(dst *float32, x *float32, n int)
+// Requires: AVX, AVX2, CMOV, FMA3, MMX+
+TEXT ·TanhStreamAVX2(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ         AX, SI
+	NEGQ         SI
+	ANDQ         $0x0000001f, SI
+	SHRQ         $0x02, SI
+	CMPQ         SI, DX
+	CMOVQGT      DX, SI
+	TESTQ        SI, SI
+	JZ           TanhStreamAVX2_aligned
+	LEAQ         tailmask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	SUBQ         SI, R8
+	VMOVDQU      (DI)(R8*4), Y0
+	VMASKMOVPS   (CX)(BX*4), Y0, Y1
+	VANDPS       c7fffffff<>+0(SB), Y1, Y2
+	VMULPS       cc0000000<>+0(SB), Y2, Y3
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       c3fb8aa3b<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VCVTPS2DQ    Y4, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y5, Y4
+	VMULPS       Y3, Y4, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VADDPS       c3f800000<>+0(SB), Y4, Y4
+	VDIVPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMULPS       Y4, Y2, Y5
+	VBROADCASTSS cbbbb6628<>+0(SB), Y6
+	VFMADD213PS  c3ca930bf<>+0(SB), Y4, Y6
+	VFMADD213PS  cbd5c235c<>+0(SB), Y4, Y6
+	VFMADD213PS  c3e0883c3<>+0(SB), Y4, Y6
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y4, Y6
+	VFMADD213PS  Y2, Y6, Y5
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y5, Y3, Y2
+	VANDPS       c80000000<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(BX*4)
+	MOVQ         SI, BX
+	SUBQ         SI, DX
+
+TanhStreamAVX2_aligned:
+	// 2 vectors at a time.
+TanhStreamAVX2_main:
+	CMPQ         DX, $0x00000010
+	JL           TanhStreamAVX2_single
+	VMOVUPS      (CX)(BX*4), Y0
+	VANDPS       c7fffffff<>+0(SB), Y0, Y1
+	VMULPS       cc0000000<>+0(SB), Y1, Y2
+	VBROADCASTSS cc2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y3, Y3
+	VDIVPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMULPS       Y3, Y1, Y4
+	VBROADCASTSS cbbbb6628<>+0(SB), Y5
+	VFMADD213PS  c3ca930bf<>+0(SB), Y3, Y5
+	VFMADD213PS  cbd5c235c<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e0883c3<>+0(SB), Y3, Y5
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y3, Y5
+	VFMADD213PS  Y1, Y5, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y1, Y1
+	VBLENDVPS    Y1, Y4, Y2, Y1
+	VANDPS       c80000000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVNTPS     Y0, (AX)(BX*4)
+	VMOVUPS      32(CX)(BX*4), Y0
+	VANDPS       c7fffffff<>+0(SB), Y0, Y1
+	VMULPS       cc0000000<>+0(SB), Y1, Y2
+	VBROADCASTSS cc2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y3, Y3
+	VDIVPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMULPS       Y3, Y1, Y4
+	VBROADCASTSS cbbbb6628<>+0(SB), Y5
+	VFMADD213PS  c3ca930bf<>+0(SB), Y3, Y5
+	VFMADD213PS  cbd5c235c<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e0883c3<>+0(SB), Y3, Y5
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y3, Y5
+	VFMADD213PS  Y1, Y5, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y1, Y1
+	VBLENDVPS    Y1, Y4, Y2, Y1
+	VANDPS       c80000000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVNTPS     Y0, 32(AX)(BX*4)
+	ADDQ         $0x00000010, BX
+	SUBQ         $0x00000010, DX
+	JMP          TanhStreamAVX2_main
+
+	// One vector at a time.
+TanhStreamAVX2_single:
+	CMPQ         DX, $0x00000008
+	JL           TanhStreamAVX2_tail
+	VMOVUPS      (CX)(BX*4), Y0
+	VANDPS       c7fffffff<>+0(SB), Y0, Y1
+	VMULPS       cc0000000<>+0(SB), Y1, Y2
+	VBROADCASTSS cc2d00000<>+0(SB), Y3
+	VMAXPS       Y2, Y3, Y2
+	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS c3f317200<>+0(SB), Y3, Y2
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y4
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y4
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y4
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y4
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y4
+	VCVTPS2DQ    Y3, Y2
+	VPSRAD       $0x01, Y2, Y3
+	VPSUBD       Y3, Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y2, Y2
+	VMULPS       Y3, Y4, Y3
+	VMULPS       Y2, Y3, Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y3, Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y3, Y3
+	VDIVPS       Y3, Y2, Y2
+	VMULPS       Y1, Y1, Y3
+	VMULPS       Y3, Y1, Y4
+	VBROADCASTSS cbbbb6628<>+0(SB), Y5
+	VFMADD213PS  c3ca930bf<>+0(SB), Y3, Y5
+	VFMADD213PS  cbd5c235c<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e0883c3<>+0(SB), Y3, Y5
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y3, Y5
+	VFMADD213PS  Y1, Y5, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y1, Y1
+	VBLENDVPS    Y1, Y4, Y2, Y1
+	VANDPS       c80000000<>+0(SB), Y0, Y0
+	VORPS        Y0, Y1, Y0
+	VMOVNTPS     Y0, (AX)(BX*4)
+	ADDQ         $0x00000008, BX
+	SUBQ         $0x00000008, DX
+	JMP          TanhStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+TanhStreamAVX2_tail:
+	TESTQ        DX, DX
+	JZ           TanhStreamAVX2_done
+	LEAQ         tailmask<>+0(SB), SI
+	MOVQ         $0x00000008, DI
+	SUBQ         DX, DI
+	VMOVDQU      (SI)(DI*4), Y0
+	VMASKMOVPS   (CX)(BX*4), Y0, Y1
+	VANDPS       c7fffffff<>+0(SB), Y1, Y2
+	VMULPS       cc0000000<>+0(SB), Y2, Y3
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       c3fb8aa3b<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VCVTPS2DQ    Y4, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y5, Y4
+	VMULPS       Y3, Y4, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y4, Y3, Y3
+	VADDPS       c3f800000<>+0(SB), Y4, Y4
+	VDIVPS       Y4, Y3, Y3
+	VMULPS       Y2, Y2, Y4
+	VMULPS       Y4, Y2, Y5
+	VBROADCASTSS cbbbb6628<>+0(SB), Y6
+	VFMADD213PS  c3ca930bf<>+0(SB), Y4, Y6
+	VFMADD213PS  cbd5c235c<>+0(SB), Y4, Y6
+	VFMADD213PS  c3e0883c3<>+0(SB), Y4, Y6
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y4, Y6
+	VFMADD213PS  Y2, Y6, Y5
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y2, Y2
+	VBLENDVPS    Y2, Y5, Y3, Y2
+	VANDPS       c80000000<>+0(SB), Y1, Y1
+	VORPS        Y1, Y2, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(BX*4)
+
+TanhStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func ReluDeltaAVX2(dst *float32, grad *float32, z *float32, n int)
 // Requires: AVX
 TEXT ·ReluDeltaAVX2(SB), NOSPLIT, $0-32
@@ -1756,6 +2688,94 @@ ReluDeltaAVX2_tail:
 	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
 
 ReluDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
+// func ReluDeltaStreamAVX2(dst *float32, grad *float32, z *float32, n int)
+// Requires: AVX, CMOV, MMX+
+TEXT ·ReluDeltaStreamAVX2(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ grad+8(FP), CX
+	MOVQ z+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JZ           ReluDeltaStreamAVX2_aligned
+	LEAQ         tailmask<>+0(SB), R8
+	MOVQ         $0x00000008, R9
+	SUBQ         DI, R9
+	VMOVDQU      (R8)(R9*4), Y0
+	VMASKMOVPS   (CX)(SI*4), Y0, Y1
+	VMASKMOVPS   (DX)(SI*4), Y0, Y2
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y2, Y2
+	VBROADCASTSS c00000000<>+0(SB), Y3
+	VBLENDVPS    Y2, Y1, Y3, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
+	MOVQ         DI, SI
+	SUBQ         DI, BX
+
+ReluDeltaStreamAVX2_aligned:
+	// 2 vectors at a time.
+ReluDeltaStreamAVX2_main:
+	CMPQ         BX, $0x00000010
+	JL           ReluDeltaStreamAVX2_single
+	VMOVUPS      (CX)(SI*4), Y0
+	VMOVUPS      (DX)(SI*4), Y1
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c00000000<>+0(SB), Y2
+	VBLENDVPS    Y1, Y0, Y2, Y0
+	VMOVNTPS     Y0, (AX)(SI*4)
+	VMOVUPS      32(CX)(SI*4), Y0
+	VMOVUPS      32(DX)(SI*4), Y1
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c00000000<>+0(SB), Y2
+	VBLENDVPS    Y1, Y0, Y2, Y0
+	VMOVNTPS     Y0, 32(AX)(SI*4)
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000010, BX
+	JMP          ReluDeltaStreamAVX2_main
+
+	// One vector at a time.
+ReluDeltaStreamAVX2_single:
+	CMPQ         BX, $0x00000008
+	JL           ReluDeltaStreamAVX2_tail
+	VMOVUPS      (CX)(SI*4), Y0
+	VMOVUPS      (DX)(SI*4), Y1
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c00000000<>+0(SB), Y2
+	VBLENDVPS    Y1, Y0, Y2, Y0
+	VMOVNTPS     Y0, (AX)(SI*4)
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000008, BX
+	JMP          ReluDeltaStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+ReluDeltaStreamAVX2_tail:
+	TESTQ        BX, BX
+	JZ           ReluDeltaStreamAVX2_done
+	LEAQ         tailmask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	SUBQ         BX, R8
+	VMOVDQU      (DI)(R8*4), Y0
+	VMASKMOVPS   (CX)(SI*4), Y0, Y1
+	VMASKMOVPS   (DX)(SI*4), Y0, Y2
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y2, Y2
+	VBROADCASTSS c00000000<>+0(SB), Y3
+	VBLENDVPS    Y2, Y1, Y3, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
+
+ReluDeltaStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1824,6 +2844,96 @@ LeakyReluDeltaAVX2_done:
 	VZEROUPPER
 	RET
 
+// func LeakyReluDeltaStreamAVX2(dst *float32, grad *float32, z *float32, n int, alpha float32)
+// Requires: AVX, AVX2, CMOV, MMX+, SSE
+TEXT ·LeakyReluDeltaStreamAVX2(SB), NOSPLIT, $0-36
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         z+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        alpha+32(FP), X0
+	VBROADCASTSS X0, Y0
+	XORQ         SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ       AX, DI
+	NEGQ       DI
+	ANDQ       $0x0000001f, DI
+	SHRQ       $0x02, DI
+	CMPQ       DI, BX
+	CMOVQGT    BX, DI
+	TESTQ      DI, DI
+	JZ         LeakyReluDeltaStreamAVX2_aligned
+	LEAQ       tailmask<>+0(SB), R8
+	MOVQ       $0x00000008, R9
+	SUBQ       DI, R9
+	VMOVDQU    (R8)(R9*4), Y1
+	VMASKMOVPS (CX)(SI*4), Y1, Y2
+	VMASKMOVPS (DX)(SI*4), Y1, Y3
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y3, Y3
+	VMULPS     Y2, Y0, Y4
+	VBLENDVPS  Y3, Y2, Y4, Y2
+	VMASKMOVPS Y2, Y1, (AX)(SI*4)
+	MOVQ       DI, SI
+	SUBQ       DI, BX
+
+LeakyReluDeltaStreamAVX2_aligned:
+	// 2 vectors at a time.
+LeakyReluDeltaStreamAVX2_main:
+	CMPQ      BX, $0x00000010
+	JL        LeakyReluDeltaStreamAVX2_single
+	VMOVUPS   (CX)(SI*4), Y1
+	VMOVUPS   (DX)(SI*4), Y2
+	VCMPPS    $0x0e, c00000000<>+0(SB), Y2, Y2
+	VMULPS    Y1, Y0, Y3
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVNTPS  Y1, (AX)(SI*4)
+	VMOVUPS   32(CX)(SI*4), Y1
+	VMOVUPS   32(DX)(SI*4), Y2
+	VCMPPS    $0x0e, c00000000<>+0(SB), Y2, Y2
+	VMULPS    Y1, Y0, Y3
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVNTPS  Y1, 32(AX)(SI*4)
+	ADDQ      $0x00000010, SI
+	SUBQ      $0x00000010, BX
+	JMP       LeakyReluDeltaStreamAVX2_main
+
+	// One vector at a time.
+LeakyReluDeltaStreamAVX2_single:
+	CMPQ      BX, $0x00000008
+	JL        LeakyReluDeltaStreamAVX2_tail
+	VMOVUPS   (CX)(SI*4), Y1
+	VMOVUPS   (DX)(SI*4), Y2
+	VCMPPS    $0x0e, c00000000<>+0(SB), Y2, Y2
+	VMULPS    Y1, Y0, Y3
+	VBLENDVPS Y2, Y1, Y3, Y1
+	VMOVNTPS  Y1, (AX)(SI*4)
+	ADDQ      $0x00000008, SI
+	SUBQ      $0x00000008, BX
+	JMP       LeakyReluDeltaStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+LeakyReluDeltaStreamAVX2_tail:
+	TESTQ      BX, BX
+	JZ         LeakyReluDeltaStreamAVX2_done
+	LEAQ       tailmask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       BX, R8
+	VMOVDQU    (DI)(R8*4), Y1
+	VMASKMOVPS (CX)(SI*4), Y1, Y2
+	VMASKMOVPS (DX)(SI*4), Y1, Y3
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y3, Y3
+	VMULPS     Y2, Y0, Y0
+	VBLENDVPS  Y3, Y2, Y0, Y0
+	VMASKMOVPS Y0, Y1, (AX)(SI*4)
+
+LeakyReluDeltaStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func SigmoidDeltaAVX2(dst *float32, grad *float32, a *float32, n int)
 // Requires: AVX
 TEXT ·SigmoidDeltaAVX2(SB), NOSPLIT, $0-32
@@ -1888,6 +2998,99 @@ SigmoidDeltaAVX2_tail:
 	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
 
 SigmoidDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
+// func SigmoidDeltaStreamAVX2(dst *float32, grad *float32, a *float32, n int)
+// Requires: AVX, CMOV, MMX+
+TEXT ·SigmoidDeltaStreamAVX2(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ grad+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JZ           SigmoidDeltaStreamAVX2_aligned
+	LEAQ         tailmask<>+0(SB), R8
+	MOVQ         $0x00000008, R9
+	SUBQ         DI, R9
+	VMOVDQU      (R8)(R9*4), Y0
+	VMASKMOVPS   (CX)(SI*4), Y0, Y1
+	VMASKMOVPS   (DX)(SI*4), Y0, Y2
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
+	MOVQ         DI, SI
+	SUBQ         DI, BX
+
+SigmoidDeltaStreamAVX2_aligned:
+	// 2 vectors at a time.
+SigmoidDeltaStreamAVX2_main:
+	CMPQ         BX, $0x00000010
+	JL           SigmoidDeltaStreamAVX2_single
+	VMOVUPS      (CX)(SI*4), Y0
+	VMOVUPS      (DX)(SI*4), Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       Y2, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, (AX)(SI*4)
+	VMOVUPS      32(CX)(SI*4), Y0
+	VMOVUPS      32(DX)(SI*4), Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       Y2, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, 32(AX)(SI*4)
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000010, BX
+	JMP          SigmoidDeltaStreamAVX2_main
+
+	// One vector at a time.
+SigmoidDeltaStreamAVX2_single:
+	CMPQ         BX, $0x00000008
+	JL           SigmoidDeltaStreamAVX2_tail
+	VMOVUPS      (CX)(SI*4), Y0
+	VMOVUPS      (DX)(SI*4), Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VMULPS       Y2, Y1, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, (AX)(SI*4)
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000008, BX
+	JMP          SigmoidDeltaStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+SigmoidDeltaStreamAVX2_tail:
+	TESTQ        BX, BX
+	JZ           SigmoidDeltaStreamAVX2_done
+	LEAQ         tailmask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	SUBQ         BX, R8
+	VMOVDQU      (DI)(R8*4), Y0
+	VMASKMOVPS   (CX)(SI*4), Y0, Y1
+	VMASKMOVPS   (DX)(SI*4), Y0, Y2
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
+
+SigmoidDeltaStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1959,5 +3162,103 @@ TanhDeltaAVX2_tail:
 	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
 
 TanhDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TanhDeltaStreamAVX2(dst *float32, grad *float32, a *float32, n int)
+// Requires: AVX, CMOV, MMX+
+TEXT ·TanhDeltaStreamAVX2(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ grad+8(FP), CX
+	MOVQ a+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ         AX, DI
+	NEGQ         DI
+	ANDQ         $0x0000001f, DI
+	SHRQ         $0x02, DI
+	CMPQ         DI, BX
+	CMOVQGT      BX, DI
+	TESTQ        DI, DI
+	JZ           TanhDeltaStreamAVX2_aligned
+	LEAQ         tailmask<>+0(SB), R8
+	MOVQ         $0x00000008, R9
+	SUBQ         DI, R9
+	VMOVDQU      (R8)(R9*4), Y0
+	VMASKMOVPS   (CX)(SI*4), Y0, Y1
+	VMASKMOVPS   (DX)(SI*4), Y0, Y2
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VADDPS       c3f800000<>+0(SB), Y2, Y2
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
+	MOVQ         DI, SI
+	SUBQ         DI, BX
+
+TanhDeltaStreamAVX2_aligned:
+	// 2 vectors at a time.
+TanhDeltaStreamAVX2_main:
+	CMPQ         BX, $0x00000010
+	JL           TanhDeltaStreamAVX2_single
+	VMOVUPS      (CX)(SI*4), Y0
+	VMOVUPS      (DX)(SI*4), Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y1, Y1
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, (AX)(SI*4)
+	VMOVUPS      32(CX)(SI*4), Y0
+	VMOVUPS      32(DX)(SI*4), Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y1, Y1
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, 32(AX)(SI*4)
+	ADDQ         $0x00000010, SI
+	SUBQ         $0x00000010, BX
+	JMP          TanhDeltaStreamAVX2_main
+
+	// One vector at a time.
+TanhDeltaStreamAVX2_single:
+	CMPQ         BX, $0x00000008
+	JL           TanhDeltaStreamAVX2_tail
+	VMOVUPS      (CX)(SI*4), Y0
+	VMOVUPS      (DX)(SI*4), Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y2
+	VSUBPS       Y1, Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y1, Y1
+	VMULPS       Y1, Y2, Y1
+	VMULPS       Y1, Y0, Y0
+	VMOVNTPS     Y0, (AX)(SI*4)
+	ADDQ         $0x00000008, SI
+	SUBQ         $0x00000008, BX
+	JMP          TanhDeltaStreamAVX2_single
+
+	// The last n < lanes elements, under a mask.
+TanhDeltaStreamAVX2_tail:
+	TESTQ        BX, BX
+	JZ           TanhDeltaStreamAVX2_done
+	LEAQ         tailmask<>+0(SB), DI
+	MOVQ         $0x00000008, R8
+	SUBQ         BX, R8
+	VMOVDQU      (DI)(R8*4), Y0
+	VMASKMOVPS   (CX)(SI*4), Y0, Y1
+	VMASKMOVPS   (DX)(SI*4), Y0, Y2
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VADDPS       c3f800000<>+0(SB), Y2, Y2
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)(SI*4)
+
+TanhDeltaStreamAVX2_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
 	VZEROUPPER
 	RET

@@ -31,6 +31,15 @@ func ScaleAVX512(dst *float32, x *float32, n int, alpha float32)
 //go:noescape
 func AddAVX512(dst *float32, x *float32, y *float32, n int)
 
+// AddStreamAVX512 is the AVX512 path of Add, with non-temporal stores for outputs that will not be read soon.
+//
+// Add stores the sum of x and y.
+//
+//	for i := range n { dst[i] = x[i] + y[i] }
+//
+//go:noescape
+func AddStreamAVX512(dst *float32, x *float32, y *float32, n int)
+
 // MulAVX512 is the AVX512 path of Mul.
 //
 // Mul stores the Hadamard product of x and y.
@@ -39,6 +48,15 @@ func AddAVX512(dst *float32, x *float32, y *float32, n int)
 //
 //go:noescape
 func MulAVX512(dst *float32, x *float32, y *float32, n int)
+
+// MulStreamAVX512 is the AVX512 path of Mul, with non-temporal stores for outputs that will not be read soon.
+//
+// Mul stores the Hadamard product of x and y.
+//
+//	for i := range n { dst[i] = x[i] * y[i] }
+//
+//go:noescape
+func MulStreamAVX512(dst *float32, x *float32, y *float32, n int)
 
 // SubScalarAVX512 is the AVX512 path of SubScalar.
 //
@@ -85,6 +103,15 @@ func MaxAVX512(x *float32, n int) float32
 //go:noescape
 func ReluAVX512(dst *float32, x *float32, n int)
 
+// ReluStreamAVX512 is the AVX512 path of Relu, with non-temporal stores for outputs that will not be read soon.
+//
+// Relu stores x where x is not negative and 0 where it is; NaN passes.
+//
+//	for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = 0 } }
+//
+//go:noescape
+func ReluStreamAVX512(dst *float32, x *float32, n int)
+
 // LeakyReluAVX512 is the AVX512 path of LeakyRelu.
 //
 // LeakyRelu stores x where x is not negative and alpha·x where it is.
@@ -94,6 +121,15 @@ func ReluAVX512(dst *float32, x *float32, n int)
 //go:noescape
 func LeakyReluAVX512(dst *float32, x *float32, n int, alpha float32)
 
+// LeakyReluStreamAVX512 is the AVX512 path of LeakyRelu, with non-temporal stores for outputs that will not be read soon.
+//
+// LeakyRelu stores x where x is not negative and alpha·x where it is.
+//
+//	for i := range n { dst[i] = x[i]; if x[i] < 0 { dst[i] = alpha * x[i] } }
+//
+//go:noescape
+func LeakyReluStreamAVX512(dst *float32, x *float32, n int, alpha float32)
+
 // ExpAVX512 is the AVX512 path of Exp.
 //
 // Exp stores e^x.
@@ -102,6 +138,15 @@ func LeakyReluAVX512(dst *float32, x *float32, n int, alpha float32)
 //
 //go:noescape
 func ExpAVX512(dst *float32, x *float32, n int)
+
+// ExpStreamAVX512 is the AVX512 path of Exp, with non-temporal stores for outputs that will not be read soon.
+//
+// Exp stores e^x.
+//
+//	for i := range n { dst[i] = exp(x[i]) }
+//
+//go:noescape
+func ExpStreamAVX512(dst *float32, x *float32, n int)
 
 // ExpSubSumAVX512 is the AVX512 path of ExpSubSum.
 //
@@ -130,6 +175,15 @@ func SumExpSubAVX512(x *float32, n int, c float32) float32
 //go:noescape
 func SigmoidAVX512(dst *float32, x *float32, n int)
 
+// SigmoidStreamAVX512 is the AVX512 path of Sigmoid, with non-temporal stores for outputs that will not be read soon.
+//
+// Sigmoid stores the logistic function of x.
+//
+//	for i := range n { dst[i] = 1 / (1 + exp(-x[i])) }
+//
+//go:noescape
+func SigmoidStreamAVX512(dst *float32, x *float32, n int)
+
 // TanhAVX512 is the AVX512 path of Tanh.
 //
 // Tanh stores the hyperbolic tangent of x.
@@ -138,6 +192,15 @@ func SigmoidAVX512(dst *float32, x *float32, n int)
 //
 //go:noescape
 func TanhAVX512(dst *float32, x *float32, n int)
+
+// TanhStreamAVX512 is the AVX512 path of Tanh, with non-temporal stores for outputs that will not be read soon.
+//
+// Tanh stores the hyperbolic tangent of x.
+//
+//	for i := range n { dst[i] = tanh(x[i]) }
+//
+//go:noescape
+func TanhStreamAVX512(dst *float32, x *float32, n int)
 
 // ReluDeltaAVX512 is the AVX512 path of ReluDelta.
 //
@@ -148,6 +211,15 @@ func TanhAVX512(dst *float32, x *float32, n int)
 //go:noescape
 func ReluDeltaAVX512(dst *float32, grad *float32, z *float32, n int)
 
+// ReluDeltaStreamAVX512 is the AVX512 path of ReluDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// ReluDelta stores grad where z is positive and 0 elsewhere (a select: a NaN grad where z ≤ 0 gives 0).
+//
+//	for i := range n { dst[i] = 0; if z[i] > 0 { dst[i] = grad[i] } }
+//
+//go:noescape
+func ReluDeltaStreamAVX512(dst *float32, grad *float32, z *float32, n int)
+
 // LeakyReluDeltaAVX512 is the AVX512 path of LeakyReluDelta.
 //
 // LeakyReluDelta stores grad where z is positive and alpha·grad elsewhere.
@@ -156,6 +228,15 @@ func ReluDeltaAVX512(dst *float32, grad *float32, z *float32, n int)
 //
 //go:noescape
 func LeakyReluDeltaAVX512(dst *float32, grad *float32, z *float32, n int, alpha float32)
+
+// LeakyReluDeltaStreamAVX512 is the AVX512 path of LeakyReluDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// LeakyReluDelta stores grad where z is positive and alpha·grad elsewhere.
+//
+//	for i := range n { dst[i] = alpha * grad[i]; if z[i] > 0 { dst[i] = grad[i] } }
+//
+//go:noescape
+func LeakyReluDeltaStreamAVX512(dst *float32, grad *float32, z *float32, n int, alpha float32)
 
 // SigmoidDeltaAVX512 is the AVX512 path of SigmoidDelta.
 //
@@ -166,6 +247,15 @@ func LeakyReluDeltaAVX512(dst *float32, grad *float32, z *float32, n int, alpha 
 //go:noescape
 func SigmoidDeltaAVX512(dst *float32, grad *float32, a *float32, n int)
 
+// SigmoidDeltaStreamAVX512 is the AVX512 path of SigmoidDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// SigmoidDelta stores grad·a(1−a), the delta through a sigmoid whose output was a.
+//
+//	for i := range n { dst[i] = grad[i] * (a[i] * (1 - a[i])) }
+//
+//go:noescape
+func SigmoidDeltaStreamAVX512(dst *float32, grad *float32, a *float32, n int)
+
 // TanhDeltaAVX512 is the AVX512 path of TanhDelta.
 //
 // TanhDelta stores grad·(1−a)(1+a), the delta through a tanh whose output was a.
@@ -174,3 +264,12 @@ func SigmoidDeltaAVX512(dst *float32, grad *float32, a *float32, n int)
 //
 //go:noescape
 func TanhDeltaAVX512(dst *float32, grad *float32, a *float32, n int)
+
+// TanhDeltaStreamAVX512 is the AVX512 path of TanhDelta, with non-temporal stores for outputs that will not be read soon.
+//
+// TanhDelta stores grad·(1−a)(1+a), the delta through a tanh whose output was a.
+//
+//	for i := range n { dst[i] = grad[i] * ((1 - a[i]) * (1 + a[i])) }
+//
+//go:noescape
+func TanhDeltaStreamAVX512(dst *float32, grad *float32, a *float32, n int)

@@ -20,25 +20,25 @@ AxpyAVX512_main:
 	CMPQ    DX, $0x00000040
 	JL      AxpyAVX512_single
 	VMOVUPS (AX)(BX*4), Z1
-	VMOVUPS (CX)(BX*4), Z2
+	VMOVUPS 64(AX)(BX*4), Z2
+	VMOVUPS 128(AX)(BX*4), Z3
+	VMOVUPS 192(AX)(BX*4), Z4
+	VMOVUPS (CX)(BX*4), Z5
+	VMOVUPS 64(CX)(BX*4), Z6
+	VMOVUPS 128(CX)(BX*4), Z7
+	VMOVUPS 192(CX)(BX*4), Z8
 	VMULPS  Z1, Z0, Z1
-	VADDPS  Z1, Z2, Z1
+	VMULPS  Z2, Z0, Z2
+	VMULPS  Z3, Z0, Z3
+	VMULPS  Z4, Z0, Z4
+	VADDPS  Z1, Z5, Z1
+	VADDPS  Z2, Z6, Z2
+	VADDPS  Z3, Z7, Z3
+	VADDPS  Z4, Z8, Z4
 	VMOVUPS Z1, (CX)(BX*4)
-	VMOVUPS 64(AX)(BX*4), Z1
-	VMOVUPS 64(CX)(BX*4), Z2
-	VMULPS  Z1, Z0, Z1
-	VADDPS  Z1, Z2, Z1
-	VMOVUPS Z1, 64(CX)(BX*4)
-	VMOVUPS 128(AX)(BX*4), Z1
-	VMOVUPS 128(CX)(BX*4), Z2
-	VMULPS  Z1, Z0, Z1
-	VADDPS  Z1, Z2, Z1
-	VMOVUPS Z1, 128(CX)(BX*4)
-	VMOVUPS 192(AX)(BX*4), Z1
-	VMOVUPS 192(CX)(BX*4), Z2
-	VMULPS  Z1, Z0, Z1
-	VADDPS  Z1, Z2, Z1
-	VMOVUPS Z1, 192(CX)(BX*4)
+	VMOVUPS Z2, 64(CX)(BX*4)
+	VMOVUPS Z3, 128(CX)(BX*4)
+	VMOVUPS Z4, 192(CX)(BX*4)
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000040, DX
 	JMP     AxpyAVX512_main
@@ -106,17 +106,17 @@ ScaleAVX512_main:
 	CMPQ    DX, $0x00000040
 	JL      ScaleAVX512_single
 	VMOVUPS (CX)(BX*4), Z1
+	VMOVUPS 64(CX)(BX*4), Z2
+	VMOVUPS 128(CX)(BX*4), Z3
+	VMOVUPS 192(CX)(BX*4), Z4
 	VMULPS  Z1, Z0, Z1
+	VMULPS  Z2, Z0, Z2
+	VMULPS  Z3, Z0, Z3
+	VMULPS  Z4, Z0, Z4
 	VMOVUPS Z1, (AX)(BX*4)
-	VMOVUPS 64(CX)(BX*4), Z1
-	VMULPS  Z1, Z0, Z1
-	VMOVUPS Z1, 64(AX)(BX*4)
-	VMOVUPS 128(CX)(BX*4), Z1
-	VMULPS  Z1, Z0, Z1
-	VMOVUPS Z1, 128(AX)(BX*4)
-	VMOVUPS 192(CX)(BX*4), Z1
-	VMULPS  Z1, Z0, Z1
-	VMOVUPS Z1, 192(AX)(BX*4)
+	VMOVUPS Z2, 64(AX)(BX*4)
+	VMOVUPS Z3, 128(AX)(BX*4)
+	VMOVUPS Z4, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000040, DX
 	JMP     ScaleAVX512_main
@@ -161,21 +161,21 @@ AddAVX512_main:
 	CMPQ    BX, $0x00000040
 	JL      AddAVX512_single
 	VMOVUPS (CX)(SI*4), Z0
-	VMOVUPS (DX)(SI*4), Z1
-	VADDPS  Z1, Z0, Z0
+	VMOVUPS 64(CX)(SI*4), Z1
+	VMOVUPS 128(CX)(SI*4), Z2
+	VMOVUPS 192(CX)(SI*4), Z3
+	VMOVUPS (DX)(SI*4), Z4
+	VMOVUPS 64(DX)(SI*4), Z5
+	VMOVUPS 128(DX)(SI*4), Z6
+	VMOVUPS 192(DX)(SI*4), Z7
+	VADDPS  Z4, Z0, Z0
+	VADDPS  Z5, Z1, Z1
+	VADDPS  Z6, Z2, Z2
+	VADDPS  Z7, Z3, Z3
 	VMOVUPS Z0, (AX)(SI*4)
-	VMOVUPS 64(CX)(SI*4), Z0
-	VMOVUPS 64(DX)(SI*4), Z1
-	VADDPS  Z1, Z0, Z0
-	VMOVUPS Z0, 64(AX)(SI*4)
-	VMOVUPS 128(CX)(SI*4), Z0
-	VMOVUPS 128(DX)(SI*4), Z1
-	VADDPS  Z1, Z0, Z0
-	VMOVUPS Z0, 128(AX)(SI*4)
-	VMOVUPS 192(CX)(SI*4), Z0
-	VMOVUPS 192(DX)(SI*4), Z1
-	VADDPS  Z1, Z0, Z0
-	VMOVUPS Z0, 192(AX)(SI*4)
+	VMOVUPS Z1, 64(AX)(SI*4)
+	VMOVUPS Z2, 128(AX)(SI*4)
+	VMOVUPS Z3, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000040, BX
 	JMP     AddAVX512_main
@@ -207,6 +207,88 @@ AddAVX512_done:
 	VZEROUPPER
 	RET
 
+// func AddStreamAVX512(dst *float32, x *float32, y *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·AddStreamAVX512(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x02, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JZ        AddStreamAVX512_aligned
+	LEAQ      tailmask<>+0(SB), R8
+	KMOVW     (R8)(DI*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z0
+	VMOVUPS.Z (DX)(SI*4), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+	MOVQ      DI, SI
+	SUBQ      DI, BX
+
+AddStreamAVX512_aligned:
+	// 4 vectors at a time.
+AddStreamAVX512_main:
+	CMPQ     BX, $0x00000040
+	JL       AddStreamAVX512_single
+	VMOVUPS  (CX)(SI*4), Z0
+	VMOVUPS  64(CX)(SI*4), Z1
+	VMOVUPS  128(CX)(SI*4), Z2
+	VMOVUPS  192(CX)(SI*4), Z3
+	VMOVUPS  (DX)(SI*4), Z4
+	VMOVUPS  64(DX)(SI*4), Z5
+	VMOVUPS  128(DX)(SI*4), Z6
+	VMOVUPS  192(DX)(SI*4), Z7
+	VADDPS   Z4, Z0, Z0
+	VADDPS   Z5, Z1, Z1
+	VADDPS   Z6, Z2, Z2
+	VADDPS   Z7, Z3, Z3
+	VMOVNTPS Z0, (AX)(SI*4)
+	VMOVNTPS Z1, 64(AX)(SI*4)
+	VMOVNTPS Z2, 128(AX)(SI*4)
+	VMOVNTPS Z3, 192(AX)(SI*4)
+	ADDQ     $0x00000040, SI
+	SUBQ     $0x00000040, BX
+	JMP      AddStreamAVX512_main
+
+	// One vector at a time.
+AddStreamAVX512_single:
+	CMPQ     BX, $0x00000010
+	JL       AddStreamAVX512_tail
+	VMOVUPS  (CX)(SI*4), Z0
+	VMOVUPS  (DX)(SI*4), Z1
+	VADDPS   Z1, Z0, Z0
+	VMOVNTPS Z0, (AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	SUBQ     $0x00000010, BX
+	JMP      AddStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+AddStreamAVX512_tail:
+	TESTQ     BX, BX
+	JZ        AddStreamAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z0
+	VMOVUPS.Z (DX)(SI*4), K1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+AddStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func MulAVX512(dst *float32, x *float32, y *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·MulAVX512(SB), NOSPLIT, $0-32
@@ -222,21 +304,21 @@ MulAVX512_main:
 	CMPQ    BX, $0x00000040
 	JL      MulAVX512_single
 	VMOVUPS (CX)(SI*4), Z0
-	VMOVUPS (DX)(SI*4), Z1
-	VMULPS  Z1, Z0, Z0
+	VMOVUPS 64(CX)(SI*4), Z1
+	VMOVUPS 128(CX)(SI*4), Z2
+	VMOVUPS 192(CX)(SI*4), Z3
+	VMOVUPS (DX)(SI*4), Z4
+	VMOVUPS 64(DX)(SI*4), Z5
+	VMOVUPS 128(DX)(SI*4), Z6
+	VMOVUPS 192(DX)(SI*4), Z7
+	VMULPS  Z4, Z0, Z0
+	VMULPS  Z5, Z1, Z1
+	VMULPS  Z6, Z2, Z2
+	VMULPS  Z7, Z3, Z3
 	VMOVUPS Z0, (AX)(SI*4)
-	VMOVUPS 64(CX)(SI*4), Z0
-	VMOVUPS 64(DX)(SI*4), Z1
-	VMULPS  Z1, Z0, Z0
-	VMOVUPS Z0, 64(AX)(SI*4)
-	VMOVUPS 128(CX)(SI*4), Z0
-	VMOVUPS 128(DX)(SI*4), Z1
-	VMULPS  Z1, Z0, Z0
-	VMOVUPS Z0, 128(AX)(SI*4)
-	VMOVUPS 192(CX)(SI*4), Z0
-	VMOVUPS 192(DX)(SI*4), Z1
-	VMULPS  Z1, Z0, Z0
-	VMOVUPS Z0, 192(AX)(SI*4)
+	VMOVUPS Z1, 64(AX)(SI*4)
+	VMOVUPS Z2, 128(AX)(SI*4)
+	VMOVUPS Z3, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000040, BX
 	JMP     MulAVX512_main
@@ -268,6 +350,88 @@ MulAVX512_done:
 	VZEROUPPER
 	RET
 
+// func MulStreamAVX512(dst *float32, x *float32, y *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·MulStreamAVX512(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ y+16(FP), DX
+	MOVQ n+24(FP), BX
+	XORQ SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x02, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JZ        MulStreamAVX512_aligned
+	LEAQ      tailmask<>+0(SB), R8
+	KMOVW     (R8)(DI*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z0
+	VMOVUPS.Z (DX)(SI*4), K1, Z1
+	VMULPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+	MOVQ      DI, SI
+	SUBQ      DI, BX
+
+MulStreamAVX512_aligned:
+	// 4 vectors at a time.
+MulStreamAVX512_main:
+	CMPQ     BX, $0x00000040
+	JL       MulStreamAVX512_single
+	VMOVUPS  (CX)(SI*4), Z0
+	VMOVUPS  64(CX)(SI*4), Z1
+	VMOVUPS  128(CX)(SI*4), Z2
+	VMOVUPS  192(CX)(SI*4), Z3
+	VMOVUPS  (DX)(SI*4), Z4
+	VMOVUPS  64(DX)(SI*4), Z5
+	VMOVUPS  128(DX)(SI*4), Z6
+	VMOVUPS  192(DX)(SI*4), Z7
+	VMULPS   Z4, Z0, Z0
+	VMULPS   Z5, Z1, Z1
+	VMULPS   Z6, Z2, Z2
+	VMULPS   Z7, Z3, Z3
+	VMOVNTPS Z0, (AX)(SI*4)
+	VMOVNTPS Z1, 64(AX)(SI*4)
+	VMOVNTPS Z2, 128(AX)(SI*4)
+	VMOVNTPS Z3, 192(AX)(SI*4)
+	ADDQ     $0x00000040, SI
+	SUBQ     $0x00000040, BX
+	JMP      MulStreamAVX512_main
+
+	// One vector at a time.
+MulStreamAVX512_single:
+	CMPQ     BX, $0x00000010
+	JL       MulStreamAVX512_tail
+	VMOVUPS  (CX)(SI*4), Z0
+	VMOVUPS  (DX)(SI*4), Z1
+	VMULPS   Z1, Z0, Z0
+	VMOVNTPS Z0, (AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	SUBQ     $0x00000010, BX
+	JMP      MulStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+MulStreamAVX512_tail:
+	TESTQ     BX, BX
+	JZ        MulStreamAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z0
+	VMOVUPS.Z (DX)(SI*4), K1, Z1
+	VMULPS    Z1, Z0, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+MulStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func SubScalarAVX512(dst *float32, x *float32, n int, c float32)
 // Requires: AVX, AVX512F, SSE
 TEXT ·SubScalarAVX512(SB), NOSPLIT, $0-28
@@ -284,17 +448,17 @@ SubScalarAVX512_main:
 	CMPQ    DX, $0x00000040
 	JL      SubScalarAVX512_single
 	VMOVUPS (CX)(BX*4), Z1
+	VMOVUPS 64(CX)(BX*4), Z2
+	VMOVUPS 128(CX)(BX*4), Z3
+	VMOVUPS 192(CX)(BX*4), Z4
 	VSUBPS  Z0, Z1, Z1
+	VSUBPS  Z0, Z2, Z2
+	VSUBPS  Z0, Z3, Z3
+	VSUBPS  Z0, Z4, Z4
 	VMOVUPS Z1, (AX)(BX*4)
-	VMOVUPS 64(CX)(BX*4), Z1
-	VSUBPS  Z0, Z1, Z1
-	VMOVUPS Z1, 64(AX)(BX*4)
-	VMOVUPS 128(CX)(BX*4), Z1
-	VSUBPS  Z0, Z1, Z1
-	VMOVUPS Z1, 128(AX)(BX*4)
-	VMOVUPS 192(CX)(BX*4), Z1
-	VSUBPS  Z0, Z1, Z1
-	VMOVUPS Z1, 192(AX)(BX*4)
+	VMOVUPS Z2, 64(AX)(BX*4)
+	VMOVUPS Z3, 128(AX)(BX*4)
+	VMOVUPS Z4, 192(AX)(BX*4)
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000040, DX
 	JMP     SubScalarAVX512_main
@@ -342,21 +506,21 @@ DotAVX512_main:
 	CMPQ    DX, $0x00000040
 	JL      DotAVX512_single
 	VMOVUPS (AX)(BX*4), Z4
-	VMOVUPS (CX)(BX*4), Z5
-	VMULPS  Z5, Z4, Z4
+	VMOVUPS 64(AX)(BX*4), Z5
+	VMOVUPS 128(AX)(BX*4), Z6
+	VMOVUPS 192(AX)(BX*4), Z7
+	VMOVUPS (CX)(BX*4), Z8
+	VMOVUPS 64(CX)(BX*4), Z9
+	VMOVUPS 128(CX)(BX*4), Z10
+	VMOVUPS 192(CX)(BX*4), Z11
+	VMULPS  Z8, Z4, Z4
+	VMULPS  Z9, Z5, Z5
+	VMULPS  Z10, Z6, Z6
+	VMULPS  Z11, Z7, Z7
 	VADDPS  Z4, Z0, Z0
-	VMOVUPS 64(AX)(BX*4), Z4
-	VMOVUPS 64(CX)(BX*4), Z5
-	VMULPS  Z5, Z4, Z4
-	VADDPS  Z4, Z1, Z1
-	VMOVUPS 128(AX)(BX*4), Z4
-	VMOVUPS 128(CX)(BX*4), Z5
-	VMULPS  Z5, Z4, Z4
-	VADDPS  Z4, Z2, Z2
-	VMOVUPS 192(AX)(BX*4), Z4
-	VMOVUPS 192(CX)(BX*4), Z5
-	VMULPS  Z5, Z4, Z4
-	VADDPS  Z4, Z3, Z3
+	VADDPS  Z5, Z1, Z1
+	VADDPS  Z6, Z2, Z2
+	VADDPS  Z7, Z3, Z3
 	ADDQ    $0x00000040, BX
 	SUBQ    $0x00000040, DX
 	JMP     DotAVX512_main
@@ -418,13 +582,13 @@ SumAVX512_main:
 	CMPQ    CX, $0x00000040
 	JL      SumAVX512_single
 	VMOVUPS (AX)(DX*4), Z4
+	VMOVUPS 64(AX)(DX*4), Z5
+	VMOVUPS 128(AX)(DX*4), Z6
+	VMOVUPS 192(AX)(DX*4), Z7
 	VADDPS  Z4, Z0, Z0
-	VMOVUPS 64(AX)(DX*4), Z4
-	VADDPS  Z4, Z1, Z1
-	VMOVUPS 128(AX)(DX*4), Z4
-	VADDPS  Z4, Z2, Z2
-	VMOVUPS 192(AX)(DX*4), Z4
-	VADDPS  Z4, Z3, Z3
+	VADDPS  Z5, Z1, Z1
+	VADDPS  Z6, Z2, Z2
+	VADDPS  Z7, Z3, Z3
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000040, CX
 	JMP     SumAVX512_main
@@ -482,13 +646,13 @@ MaxAVX512_main:
 	CMPQ    CX, $0x00000040
 	JL      MaxAVX512_single
 	VMOVUPS (AX)(DX*4), Z4
+	VMOVUPS 64(AX)(DX*4), Z5
+	VMOVUPS 128(AX)(DX*4), Z6
+	VMOVUPS 192(AX)(DX*4), Z7
 	VMAXPS  Z4, Z0, Z0
-	VMOVUPS 64(AX)(DX*4), Z4
-	VMAXPS  Z4, Z1, Z1
-	VMOVUPS 128(AX)(DX*4), Z4
-	VMAXPS  Z4, Z2, Z2
-	VMOVUPS 192(AX)(DX*4), Z4
-	VMAXPS  Z4, Z3, Z3
+	VMAXPS  Z5, Z1, Z1
+	VMAXPS  Z6, Z2, Z2
+	VMAXPS  Z7, Z3, Z3
 	ADDQ    $0x00000040, DX
 	SUBQ    $0x00000040, CX
 	JMP     MaxAVX512_main
@@ -546,21 +710,21 @@ ReluAVX512_main:
 	CMPQ           DX, $0x00000040
 	JL             ReluAVX512_single
 	VMOVUPS        (CX)(BX*4), Z0
+	VMOVUPS        64(CX)(BX*4), Z1
+	VMOVUPS        128(CX)(BX*4), Z2
+	VMOVUPS        192(CX)(BX*4), Z3
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
-	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z1
-	VMOVUPS        Z1, (AX)(BX*4)
-	VMOVUPS        64(CX)(BX*4), Z0
-	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
-	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z2
-	VMOVUPS        Z2, 64(AX)(BX*4)
-	VMOVUPS        128(CX)(BX*4), Z0
-	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
-	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z3
-	VMOVUPS        Z3, 128(AX)(BX*4)
-	VMOVUPS        192(CX)(BX*4), Z0
-	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z1, K2
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
 	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z4
-	VMOVUPS        Z4, 192(AX)(BX*4)
+	VBLENDMPS.BCST c00000000<>+0(SB), Z1, K2, Z5
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z6
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z7
+	VMOVUPS        Z4, (AX)(BX*4)
+	VMOVUPS        Z5, 64(AX)(BX*4)
+	VMOVUPS        Z6, 128(AX)(BX*4)
+	VMOVUPS        Z7, 192(AX)(BX*4)
 	ADDQ           $0x00000040, BX
 	SUBQ           $0x00000040, DX
 	JMP            ReluAVX512_main
@@ -571,8 +735,8 @@ ReluAVX512_single:
 	JL             ReluAVX512_tail
 	VMOVUPS        (CX)(BX*4), Z0
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
-	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z5
-	VMOVUPS        Z5, (AX)(BX*4)
+	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z8
+	VMOVUPS        Z8, (AX)(BX*4)
 	ADDQ           $0x00000010, BX
 	SUBQ           $0x00000010, DX
 	JMP            ReluAVX512_single
@@ -585,8 +749,8 @@ ReluAVX512_tail:
 	KMOVW          (SI)(DX*2), K1
 	VMOVUPS.Z      (CX)(BX*4), K1, Z0
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K2
-	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K2, Z6
-	VMOVUPS        Z6, K1, (AX)(BX*4)
+	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K2, Z9
+	VMOVUPS        Z9, K1, (AX)(BX*4)
 
 ReluAVX512_done:
 	VZEROUPPER
@@ -594,6 +758,87 @@ ReluAVX512_done:
 
 DATA c00000000<>+0(SB)/4, $0x00000000
 GLOBL c00000000<>(SB), RODATA|NOPTR, $4
+
+// func ReluStreamAVX512(dst *float32, x *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·ReluStreamAVX512(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ n+16(FP), DX
+	XORQ BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ           AX, SI
+	NEGQ           SI
+	ANDQ           $0x0000003f, SI
+	SHRQ           $0x02, SI
+	CMPQ           SI, DX
+	CMOVQGT        DX, SI
+	TESTQ          SI, SI
+	JZ             ReluStreamAVX512_aligned
+	LEAQ           tailmask<>+0(SB), DI
+	KMOVW          (DI)(SI*2), K1
+	VMOVUPS.Z      (CX)(BX*4), K1, Z0
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K2, Z1
+	VMOVUPS        Z1, K1, (AX)(BX*4)
+	MOVQ           SI, BX
+	SUBQ           SI, DX
+
+ReluStreamAVX512_aligned:
+	// 4 vectors at a time.
+ReluStreamAVX512_main:
+	CMPQ           DX, $0x00000040
+	JL             ReluStreamAVX512_single
+	VMOVUPS        (CX)(BX*4), Z0
+	VMOVUPS        64(CX)(BX*4), Z1
+	VMOVUPS        128(CX)(BX*4), Z8
+	VMOVUPS        192(CX)(BX*4), Z9
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z1, K2
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z8, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z9, K4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z1, K2, Z3
+	VBLENDMPS.BCST c00000000<>+0(SB), Z8, K3, Z4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z9, K4, Z5
+	VMOVNTPS       Z2, (AX)(BX*4)
+	VMOVNTPS       Z3, 64(AX)(BX*4)
+	VMOVNTPS       Z4, 128(AX)(BX*4)
+	VMOVNTPS       Z5, 192(AX)(BX*4)
+	ADDQ           $0x00000040, BX
+	SUBQ           $0x00000040, DX
+	JMP            ReluStreamAVX512_main
+
+	// One vector at a time.
+ReluStreamAVX512_single:
+	CMPQ           DX, $0x00000010
+	JL             ReluStreamAVX512_tail
+	VMOVUPS        (CX)(BX*4), Z0
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K1
+	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K1, Z6
+	VMOVNTPS       Z6, (AX)(BX*4)
+	ADDQ           $0x00000010, BX
+	SUBQ           $0x00000010, DX
+	JMP            ReluStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+ReluStreamAVX512_tail:
+	TESTQ          DX, DX
+	JZ             ReluStreamAVX512_done
+	LEAQ           tailmask<>+0(SB), SI
+	KMOVW          (SI)(DX*2), K1
+	VMOVUPS.Z      (CX)(BX*4), K1, Z0
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z0, K2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z0, K2, Z7
+	VMOVUPS        Z7, K1, (AX)(BX*4)
+
+ReluStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
 
 // func LeakyReluAVX512(dst *float32, x *float32, n int, alpha float32)
 // Requires: AVX, AVX512F, SSE
@@ -611,24 +856,24 @@ LeakyReluAVX512_main:
 	CMPQ        DX, $0x00000040
 	JL          LeakyReluAVX512_single
 	VMOVUPS     (CX)(BX*4), Z7
+	VMOVUPS     64(CX)(BX*4), Z8
+	VMOVUPS     128(CX)(BX*4), Z9
+	VMOVUPS     192(CX)(BX*4), Z10
 	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z7, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z8, Z7, K1, Z1
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z8, K2
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z9, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z10, K4
+	VMULPS      Z7, Z0, Z11
+	VMULPS      Z8, Z0, Z12
+	VMULPS      Z9, Z0, Z13
+	VMULPS      Z10, Z0, Z14
+	VBLENDMPS   Z11, Z7, K1, Z1
+	VBLENDMPS   Z12, Z8, K2, Z2
+	VBLENDMPS   Z13, Z9, K3, Z3
+	VBLENDMPS   Z14, Z10, K4, Z4
 	VMOVUPS     Z1, (AX)(BX*4)
-	VMOVUPS     64(CX)(BX*4), Z7
-	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z7, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z8, Z7, K1, Z2
 	VMOVUPS     Z2, 64(AX)(BX*4)
-	VMOVUPS     128(CX)(BX*4), Z7
-	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z7, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z8, Z7, K1, Z3
 	VMOVUPS     Z3, 128(AX)(BX*4)
-	VMOVUPS     192(CX)(BX*4), Z7
-	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z7, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z8, Z7, K1, Z4
 	VMOVUPS     Z4, 192(AX)(BX*4)
 	ADDQ        $0x00000040, BX
 	SUBQ        $0x00000040, DX
@@ -663,6 +908,96 @@ LeakyReluAVX512_done:
 	VZEROUPPER
 	RET
 
+// func LeakyReluStreamAVX512(dst *float32, x *float32, n int, alpha float32)
+// Requires: AVX, AVX512F, CMOV, MMX+, SSE
+TEXT ·LeakyReluStreamAVX512(SB), NOSPLIT, $0-28
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVSS        alpha+24(FP), X0
+	VBROADCASTSS X0, Z0
+	XORQ         BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ        AX, SI
+	NEGQ        SI
+	ANDQ        $0x0000003f, SI
+	SHRQ        $0x02, SI
+	CMPQ        SI, DX
+	CMOVQGT     DX, SI
+	TESTQ       SI, SI
+	JZ          LeakyReluStreamAVX512_aligned
+	LEAQ        tailmask<>+0(SB), DI
+	KMOVW       (DI)(SI*2), K1
+	VMOVUPS.Z   (CX)(BX*4), K1, Z8
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z8, K2
+	VMULPS      Z8, Z0, Z9
+	VBLENDMPS   Z9, Z8, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(BX*4)
+	MOVQ        SI, BX
+	SUBQ        SI, DX
+
+LeakyReluStreamAVX512_aligned:
+	// 4 vectors at a time.
+LeakyReluStreamAVX512_main:
+	CMPQ        DX, $0x00000040
+	JL          LeakyReluStreamAVX512_single
+	VMOVUPS     (CX)(BX*4), Z1
+	VMOVUPS     64(CX)(BX*4), Z8
+	VMOVUPS     128(CX)(BX*4), Z9
+	VMOVUPS     192(CX)(BX*4), Z10
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z1, K1
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z8, K2
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z9, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z10, K4
+	VMULPS      Z1, Z0, Z11
+	VMULPS      Z8, Z0, Z12
+	VMULPS      Z9, Z0, Z13
+	VMULPS      Z10, Z0, Z14
+	VBLENDMPS   Z11, Z1, K1, Z2
+	VBLENDMPS   Z12, Z8, K2, Z3
+	VBLENDMPS   Z13, Z9, K3, Z4
+	VBLENDMPS   Z14, Z10, K4, Z5
+	VMOVNTPS    Z2, (AX)(BX*4)
+	VMOVNTPS    Z3, 64(AX)(BX*4)
+	VMOVNTPS    Z4, 128(AX)(BX*4)
+	VMOVNTPS    Z5, 192(AX)(BX*4)
+	ADDQ        $0x00000040, BX
+	SUBQ        $0x00000040, DX
+	JMP         LeakyReluStreamAVX512_main
+
+	// One vector at a time.
+LeakyReluStreamAVX512_single:
+	CMPQ        DX, $0x00000010
+	JL          LeakyReluStreamAVX512_tail
+	VMOVUPS     (CX)(BX*4), Z1
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z1, K1
+	VMULPS      Z1, Z0, Z2
+	VBLENDMPS   Z2, Z1, K1, Z6
+	VMOVNTPS    Z6, (AX)(BX*4)
+	ADDQ        $0x00000010, BX
+	SUBQ        $0x00000010, DX
+	JMP         LeakyReluStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+LeakyReluStreamAVX512_tail:
+	TESTQ       DX, DX
+	JZ          LeakyReluStreamAVX512_done
+	LEAQ        tailmask<>+0(SB), SI
+	KMOVW       (SI)(DX*2), K1
+	VMOVUPS.Z   (CX)(BX*4), K1, Z1
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z1, K2
+	VMULPS      Z1, Z0, Z0
+	VBLENDMPS   Z0, Z1, K2, Z7
+	VMOVUPS     Z7, K1, (AX)(BX*4)
+
+LeakyReluStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func ExpAVX512(dst *float32, x *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·ExpAVX512(SB), NOSPLIT, $0-24
@@ -679,73 +1014,69 @@ ExpAVX512_main:
 	CMPQ              DX, $0x00000040
 	JL                ExpAVX512_single
 	VMOVUPS           (CX)(BX*4), Z2
+	VMOVUPS           64(CX)(BX*4), Z3
+	VMOVUPS           128(CX)(BX*4), Z4
+	VMOVUPS           192(CX)(BX*4), Z5
 	VMAXPS            Z2, Z0, Z2
+	VMAXPS            Z3, Z0, Z3
+	VMAXPS            Z4, Z0, Z4
+	VMAXPS            Z5, Z0, Z5
 	VMINPS            Z2, Z1, Z2
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
-	VRNDSCALEPS       $0x00, Z3, Z3
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VBROADCASTSS      c39500d01<>+0(SB), Z4
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VSCALEFPS         Z3, Z4, Z2
+	VMINPS            Z3, Z1, Z3
+	VMINPS            Z4, Z1, Z4
+	VMINPS            Z5, Z1, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z6
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z7
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z8
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z9
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VRNDSCALEPS       $0x00, Z8, Z8
+	VRNDSCALEPS       $0x00, Z9, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z2
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z9, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z2
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z9, Z5
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z10
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z2, Z10
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z11
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z13
+	VSCALEFPS         Z6, Z10, Z2
+	VSCALEFPS         Z7, Z11, Z3
+	VSCALEFPS         Z8, Z12, Z4
+	VSCALEFPS         Z9, Z13, Z5
 	VMOVUPS           Z2, (AX)(BX*4)
-	VMOVUPS           64(CX)(BX*4), Z2
-	VMAXPS            Z2, Z0, Z2
-	VMINPS            Z2, Z1, Z2
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
-	VRNDSCALEPS       $0x00, Z3, Z3
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VBROADCASTSS      c39500d01<>+0(SB), Z4
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VSCALEFPS         Z3, Z4, Z2
-	VMOVUPS           Z2, 64(AX)(BX*4)
-	VMOVUPS           128(CX)(BX*4), Z2
-	VMAXPS            Z2, Z0, Z2
-	VMINPS            Z2, Z1, Z2
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
-	VRNDSCALEPS       $0x00, Z3, Z3
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VBROADCASTSS      c39500d01<>+0(SB), Z4
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VSCALEFPS         Z3, Z4, Z2
-	VMOVUPS           Z2, 128(AX)(BX*4)
-	VMOVUPS           192(CX)(BX*4), Z2
-	VMAXPS            Z2, Z0, Z2
-	VMINPS            Z2, Z1, Z2
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
-	VRNDSCALEPS       $0x00, Z3, Z3
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VBROADCASTSS      c39500d01<>+0(SB), Z4
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
-	VSCALEFPS         Z3, Z4, Z2
-	VMOVUPS           Z2, 192(AX)(BX*4)
+	VMOVUPS           Z3, 64(AX)(BX*4)
+	VMOVUPS           Z4, 128(AX)(BX*4)
+	VMOVUPS           Z5, 192(AX)(BX*4)
 	ADDQ              $0x00000040, BX
 	SUBQ              $0x00000040, DX
 	JMP               ExpAVX512_main
@@ -761,12 +1092,11 @@ ExpAVX512_single:
 	VRNDSCALEPS       $0x00, Z3, Z3
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VBROADCASTSS      c39500d01<>+0(SB), Z4
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z2, Z4
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z2, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z4
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z2, Z4
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
 	VSCALEFPS         Z3, Z4, Z2
@@ -788,12 +1118,11 @@ ExpAVX512_tail:
 	VRNDSCALEPS       $0x00, Z1, Z1
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z1, Z0
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z1, Z0
-	VBROADCASTSS      c39500d01<>+0(SB), Z2
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z0, Z2
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z0, Z2
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z0, Z2
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z0, Z2
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z0, Z2
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z2
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z2
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z2
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z2
 	VSCALEFPS         Z1, Z2, Z0
@@ -818,26 +1147,190 @@ GLOBL c3f317200<>(SB), RODATA|NOPTR, $4
 DATA c35bfbe8e<>+0(SB)/4, $0x35bfbe8e
 GLOBL c35bfbe8e<>(SB), RODATA|NOPTR, $4
 
-DATA c39500d01<>+0(SB)/4, $0x39500d01
-GLOBL c39500d01<>(SB), RODATA|NOPTR, $4
+DATA c3ab43e12<>+0(SB)/4, $0x3ab43e12
+GLOBL c3ab43e12<>(SB), RODATA|NOPTR, $4
 
-DATA c3ab60b61<>+0(SB)/4, $0x3ab60b61
-GLOBL c3ab60b61<>(SB), RODATA|NOPTR, $4
+DATA c3c091dc7<>+0(SB)/4, $0x3c091dc7
+GLOBL c3c091dc7<>(SB), RODATA|NOPTR, $4
 
-DATA c3c088889<>+0(SB)/4, $0x3c088889
-GLOBL c3c088889<>(SB), RODATA|NOPTR, $4
+DATA c3d2aadac<>+0(SB)/4, $0x3d2aadac
+GLOBL c3d2aadac<>(SB), RODATA|NOPTR, $4
 
-DATA c3d2aaaab<>+0(SB)/4, $0x3d2aaaab
-GLOBL c3d2aaaab<>(SB), RODATA|NOPTR, $4
+DATA c3e2aaa47<>+0(SB)/4, $0x3e2aaa47
+GLOBL c3e2aaa47<>(SB), RODATA|NOPTR, $4
 
-DATA c3e2aaaab<>+0(SB)/4, $0x3e2aaaab
-GLOBL c3e2aaaab<>(SB), RODATA|NOPTR, $4
-
-DATA c3f000000<>+0(SB)/4, $0x3f000000
-GLOBL c3f000000<>(SB), RODATA|NOPTR, $4
+DATA c3efffffc<>+0(SB)/4, $0x3efffffc
+GLOBL c3efffffc<>(SB), RODATA|NOPTR, $4
 
 DATA c3f800000<>+0(SB)/4, $0x3f800000
 GLOBL c3f800000<>(SB), RODATA|NOPTR, $4
+
+// func ExpStreamAVX512(dst *float32, x *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·ExpStreamAVX512(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c42b20000<>+0(SB), Z1
+	XORQ         BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ              AX, SI
+	NEGQ              SI
+	ANDQ              $0x0000003f, SI
+	SHRQ              $0x02, SI
+	CMPQ              SI, DX
+	CMOVQGT           DX, SI
+	TESTQ             SI, SI
+	JZ                ExpStreamAVX512_aligned
+	LEAQ              tailmask<>+0(SB), DI
+	KMOVW             (DI)(SI*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VMAXPS            Z2, Z0, Z2
+	VMINPS            Z2, Z1, Z2
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z4
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
+	VSCALEFPS         Z3, Z4, Z2
+	VMOVUPS           Z2, K1, (AX)(BX*4)
+	MOVQ              SI, BX
+	SUBQ              SI, DX
+
+ExpStreamAVX512_aligned:
+	// 4 vectors at a time.
+ExpStreamAVX512_main:
+	CMPQ              DX, $0x00000040
+	JL                ExpStreamAVX512_single
+	VMOVUPS           (CX)(BX*4), Z2
+	VMOVUPS           64(CX)(BX*4), Z3
+	VMOVUPS           128(CX)(BX*4), Z4
+	VMOVUPS           192(CX)(BX*4), Z5
+	VMAXPS            Z2, Z0, Z2
+	VMAXPS            Z3, Z0, Z3
+	VMAXPS            Z4, Z0, Z4
+	VMAXPS            Z5, Z0, Z5
+	VMINPS            Z2, Z1, Z2
+	VMINPS            Z3, Z1, Z3
+	VMINPS            Z4, Z1, Z4
+	VMINPS            Z5, Z1, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z6
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z7
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z8
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z9
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VRNDSCALEPS       $0x00, Z8, Z8
+	VRNDSCALEPS       $0x00, Z9, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z2
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z9, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z2
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z9, Z5
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z10
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z2, Z10
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z11
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z10
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z11
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z13
+	VSCALEFPS         Z6, Z10, Z2
+	VSCALEFPS         Z7, Z11, Z3
+	VSCALEFPS         Z8, Z12, Z4
+	VSCALEFPS         Z9, Z13, Z5
+	VMOVNTPS          Z2, (AX)(BX*4)
+	VMOVNTPS          Z3, 64(AX)(BX*4)
+	VMOVNTPS          Z4, 128(AX)(BX*4)
+	VMOVNTPS          Z5, 192(AX)(BX*4)
+	ADDQ              $0x00000040, BX
+	SUBQ              $0x00000040, DX
+	JMP               ExpStreamAVX512_main
+
+	// One vector at a time.
+ExpStreamAVX512_single:
+	CMPQ              DX, $0x00000010
+	JL                ExpStreamAVX512_tail
+	VMOVUPS           (CX)(BX*4), Z2
+	VMAXPS            Z2, Z0, Z2
+	VMINPS            Z2, Z1, Z2
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z4
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z2, Z4
+	VSCALEFPS         Z3, Z4, Z2
+	VMOVNTPS          Z2, (AX)(BX*4)
+	ADDQ              $0x00000010, BX
+	SUBQ              $0x00000010, DX
+	JMP               ExpStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+ExpStreamAVX512_tail:
+	TESTQ             DX, DX
+	JZ                ExpStreamAVX512_done
+	LEAQ              tailmask<>+0(SB), SI
+	KMOVW             (SI)(DX*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VMAXPS            Z2, Z0, Z0
+	VMINPS            Z0, Z1, Z0
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z1
+	VRNDSCALEPS       $0x00, Z1, Z1
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z1, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z1, Z0
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z2
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z2
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z2
+	VSCALEFPS         Z1, Z2, Z0
+	VMOVUPS           Z0, K1, (AX)(BX*4)
+
+ExpStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
 
 // func ExpSubSumAVX512(dst *float32, x *float32, n int, c float32) float32
 // Requires: AVX, AVX512F, SSE
@@ -861,81 +1354,77 @@ ExpSubSumAVX512_main:
 	CMPQ              DX, $0x00000040
 	JL                ExpSubSumAVX512_single
 	VMOVUPS           (CX)(BX*4), Z7
+	VMOVUPS           64(CX)(BX*4), Z8
+	VMOVUPS           128(CX)(BX*4), Z9
+	VMOVUPS           192(CX)(BX*4), Z10
 	VSUBPS            Z0, Z7, Z7
+	VSUBPS            Z0, Z8, Z8
+	VSUBPS            Z0, Z9, Z9
+	VSUBPS            Z0, Z10, Z10
 	VMAXPS            Z7, Z5, Z7
+	VMAXPS            Z8, Z5, Z8
+	VMAXPS            Z9, Z5, Z9
+	VMAXPS            Z10, Z5, Z10
 	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
+	VMINPS            Z8, Z6, Z8
+	VMINPS            Z9, Z6, Z9
+	VMINPS            Z10, Z6, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z13
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z14
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VRNDSCALEPS       $0x00, Z14, Z14
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z14, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z7
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z14, Z10
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z15
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z16
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z17
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z18
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z10, Z18
+	VSCALEFPS         Z11, Z15, Z7
+	VSCALEFPS         Z12, Z16, Z8
+	VSCALEFPS         Z13, Z17, Z9
+	VSCALEFPS         Z14, Z18, Z10
 	VMOVUPS           Z7, (AX)(BX*4)
 	VADDPS            Z7, Z1, Z1
-	VMOVUPS           64(CX)(BX*4), Z7
-	VSUBPS            Z0, Z7, Z7
-	VMAXPS            Z7, Z5, Z7
-	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
-	VMOVUPS           Z7, 64(AX)(BX*4)
-	VADDPS            Z7, Z2, Z2
-	VMOVUPS           128(CX)(BX*4), Z7
-	VSUBPS            Z0, Z7, Z7
-	VMAXPS            Z7, Z5, Z7
-	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
-	VMOVUPS           Z7, 128(AX)(BX*4)
-	VADDPS            Z7, Z3, Z3
-	VMOVUPS           192(CX)(BX*4), Z7
-	VSUBPS            Z0, Z7, Z7
-	VMAXPS            Z7, Z5, Z7
-	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
-	VMOVUPS           Z7, 192(AX)(BX*4)
-	VADDPS            Z7, Z4, Z4
+	VMOVUPS           Z8, 64(AX)(BX*4)
+	VADDPS            Z8, Z2, Z2
+	VMOVUPS           Z9, 128(AX)(BX*4)
+	VADDPS            Z9, Z3, Z3
+	VMOVUPS           Z10, 192(AX)(BX*4)
+	VADDPS            Z10, Z4, Z4
 	ADDQ              $0x00000040, BX
 	SUBQ              $0x00000040, DX
 	JMP               ExpSubSumAVX512_main
@@ -952,12 +1441,11 @@ ExpSubSumAVX512_single:
 	VRNDSCALEPS       $0x00, Z8, Z8
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z9
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
 	VSCALEFPS         Z8, Z9, Z7
@@ -981,12 +1469,11 @@ ExpSubSumAVX512_tail:
 	VRNDSCALEPS       $0x00, Z5, Z5
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z0
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z0
-	VBROADCASTSS      c39500d01<>+0(SB), Z6
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z0, Z6
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z6
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z6
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z6
 	VSCALEFPS         Z5, Z6, Z0
@@ -1031,77 +1518,73 @@ SumExpSubAVX512_main:
 	CMPQ              CX, $0x00000040
 	JL                SumExpSubAVX512_single
 	VMOVUPS           (AX)(DX*4), Z7
+	VMOVUPS           64(AX)(DX*4), Z8
+	VMOVUPS           128(AX)(DX*4), Z9
+	VMOVUPS           192(AX)(DX*4), Z10
 	VSUBPS            Z0, Z7, Z7
+	VSUBPS            Z0, Z8, Z8
+	VSUBPS            Z0, Z9, Z9
+	VSUBPS            Z0, Z10, Z10
 	VMAXPS            Z7, Z5, Z7
+	VMAXPS            Z8, Z5, Z8
+	VMAXPS            Z9, Z5, Z9
+	VMAXPS            Z10, Z5, Z10
 	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
+	VMINPS            Z8, Z6, Z8
+	VMINPS            Z9, Z6, Z9
+	VMINPS            Z10, Z6, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z13
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z14
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VRNDSCALEPS       $0x00, Z14, Z14
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z14, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z7
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z14, Z10
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z15
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z16
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z17
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z18
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z10, Z18
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z8, Z16
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z9, Z17
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z10, Z18
+	VSCALEFPS         Z11, Z15, Z7
+	VSCALEFPS         Z12, Z16, Z8
+	VSCALEFPS         Z13, Z17, Z9
+	VSCALEFPS         Z14, Z18, Z10
 	VADDPS            Z7, Z1, Z1
-	VMOVUPS           64(AX)(DX*4), Z7
-	VSUBPS            Z0, Z7, Z7
-	VMAXPS            Z7, Z5, Z7
-	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
-	VADDPS            Z7, Z2, Z2
-	VMOVUPS           128(AX)(DX*4), Z7
-	VSUBPS            Z0, Z7, Z7
-	VMAXPS            Z7, Z5, Z7
-	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
-	VADDPS            Z7, Z3, Z3
-	VMOVUPS           192(AX)(DX*4), Z7
-	VSUBPS            Z0, Z7, Z7
-	VMAXPS            Z7, Z5, Z7
-	VMINPS            Z7, Z6, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z8
-	VRNDSCALEPS       $0x00, Z8, Z8
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
-	VSCALEFPS         Z8, Z9, Z7
-	VADDPS            Z7, Z4, Z4
+	VADDPS            Z8, Z2, Z2
+	VADDPS            Z9, Z3, Z3
+	VADDPS            Z10, Z4, Z4
 	ADDQ              $0x00000040, DX
 	SUBQ              $0x00000040, CX
 	JMP               SumExpSubAVX512_main
@@ -1118,12 +1601,11 @@ SumExpSubAVX512_single:
 	VRNDSCALEPS       $0x00, Z8, Z8
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z7
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z7
-	VBROADCASTSS      c39500d01<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z7, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z9
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z7, Z9
 	VSCALEFPS         Z8, Z9, Z7
@@ -1146,12 +1628,11 @@ SumExpSubAVX512_tail:
 	VRNDSCALEPS       $0x00, Z5, Z5
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z0
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z0
-	VBROADCASTSS      c39500d01<>+0(SB), Z6
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z0, Z6
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z0, Z6
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z6
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z6
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z6
 	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z6
 	VSCALEFPS         Z5, Z6, Z0
@@ -1182,102 +1663,105 @@ TEXT ·SigmoidAVX512(SB), NOSPLIT, $0-24
 	MOVQ         x+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS cc2d00000<>+0(SB), Z0
-	VBROADCASTSS c42b20000<>+0(SB), Z1
-	VBROADCASTSS c3f800000<>+0(SB), Z2
+	VBROADCASTSS c3f800000<>+0(SB), Z1
 	XORQ         BX, BX
 
 	// 4 vectors at a time.
 SigmoidAVX512_main:
 	CMPQ              DX, $0x00000040
 	JL                SigmoidAVX512_single
-	VMOVUPS           (CX)(BX*4), Z3
-	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMINPS            Z4, Z1, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z11
-	VRNDSCALEPS       $0x00, Z11, Z11
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z4
-	VBROADCASTSS      c39500d01<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VSCALEFPS         Z11, Z12, Z4
-	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K1
-	VBLENDMPS         Z4, Z2, K1, Z5
-	VADDPS            Z4, Z2, Z3
-	VDIVPS            Z3, Z5, Z3
-	VMOVUPS           Z3, (AX)(BX*4)
+	VMOVUPS           (CX)(BX*4), Z2
 	VMOVUPS           64(CX)(BX*4), Z3
-	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMINPS            Z4, Z1, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z11
-	VRNDSCALEPS       $0x00, Z11, Z11
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z4
-	VBROADCASTSS      c39500d01<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VSCALEFPS         Z11, Z12, Z4
-	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K1
-	VBLENDMPS         Z4, Z2, K1, Z6
-	VADDPS            Z4, Z2, Z3
-	VDIVPS            Z3, Z6, Z3
-	VMOVUPS           Z3, 64(AX)(BX*4)
-	VMOVUPS           128(CX)(BX*4), Z3
-	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMINPS            Z4, Z1, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z11
-	VRNDSCALEPS       $0x00, Z11, Z11
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z4
-	VBROADCASTSS      c39500d01<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VSCALEFPS         Z11, Z12, Z4
-	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K1
-	VBLENDMPS         Z4, Z2, K1, Z7
-	VADDPS            Z4, Z2, Z3
-	VDIVPS            Z3, Z7, Z3
+	VMOVUPS           128(CX)(BX*4), Z4
+	VMOVUPS           192(CX)(BX*4), Z5
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z6
+	VPORD.BCST        c80000000<>+0(SB), Z3, Z7
+	VPORD.BCST        c80000000<>+0(SB), Z4, Z8
+	VPORD.BCST        c80000000<>+0(SB), Z5, Z9
+	VMAXPS            Z6, Z0, Z6
+	VMAXPS            Z7, Z0, Z7
+	VMAXPS            Z8, Z0, Z8
+	VMAXPS            Z9, Z0, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z6, Z16
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z17
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z18
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z19
+	VRNDSCALEPS       $0x00, Z16, Z16
+	VRNDSCALEPS       $0x00, Z17, Z17
+	VRNDSCALEPS       $0x00, Z18, Z18
+	VRNDSCALEPS       $0x00, Z19, Z19
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z16, Z6
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z17, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z18, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z19, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z16, Z6
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z17, Z7
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z18, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z19, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z20
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z6, Z20
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z21
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z21
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z22
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z22
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z23
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z23
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z6, Z20
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z21
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z22
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z23
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z6, Z20
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z21
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z22
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z23
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z6, Z20
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z21
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z22
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z23
+	VFMADD213PS       Z1, Z6, Z20
+	VFMADD213PS       Z1, Z7, Z21
+	VFMADD213PS       Z1, Z8, Z22
+	VFMADD213PS       Z1, Z9, Z23
+	VFMADD213PS       Z1, Z6, Z20
+	VFMADD213PS       Z1, Z7, Z21
+	VFMADD213PS       Z1, Z8, Z22
+	VFMADD213PS       Z1, Z9, Z23
+	VSCALEFPS         Z16, Z20, Z6
+	VSCALEFPS         Z17, Z21, Z7
+	VSCALEFPS         Z18, Z22, Z8
+	VSCALEFPS         Z19, Z23, Z9
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K1
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z4, K3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z5, K4
+	VBLENDMPS         Z6, Z1, K1, Z10
+	VBLENDMPS         Z7, Z1, K2, Z11
+	VBLENDMPS         Z8, Z1, K3, Z12
+	VBLENDMPS         Z9, Z1, K4, Z13
+	VADDPS            Z6, Z1, Z2
+	VADDPS            Z7, Z1, Z3
+	VADDPS            Z8, Z1, Z4
+	VADDPS            Z9, Z1, Z5
+	VRCP14PS          Z2, Z7
+	VMULPS            Z7, Z10, Z6
+	VFNMADD231PS      Z6, Z2, Z10
+	VFMADD231PS       Z10, Z7, Z6
+	VRCP14PS          Z3, Z7
+	VMULPS            Z7, Z11, Z2
+	VFNMADD231PS      Z2, Z3, Z11
+	VFMADD231PS       Z11, Z7, Z2
+	VRCP14PS          Z4, Z7
+	VMULPS            Z7, Z12, Z3
+	VFNMADD231PS      Z3, Z4, Z12
+	VFMADD231PS       Z12, Z7, Z3
+	VRCP14PS          Z5, Z7
+	VMULPS            Z7, Z13, Z4
+	VFNMADD231PS      Z4, Z5, Z13
+	VFMADD231PS       Z13, Z7, Z4
+	VMOVUPS           Z6, (AX)(BX*4)
+	VMOVUPS           Z2, 64(AX)(BX*4)
 	VMOVUPS           Z3, 128(AX)(BX*4)
-	VMOVUPS           192(CX)(BX*4), Z3
-	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMINPS            Z4, Z1, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z11
-	VRNDSCALEPS       $0x00, Z11, Z11
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z4
-	VBROADCASTSS      c39500d01<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VFMADD213PS       Z2, Z4, Z12
-	VSCALEFPS         Z11, Z12, Z4
-	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K1
-	VBLENDMPS         Z4, Z2, K1, Z8
-	VADDPS            Z4, Z2, Z3
-	VDIVPS            Z3, Z8, Z3
-	VMOVUPS           Z3, 192(AX)(BX*4)
+	VMOVUPS           Z4, 192(AX)(BX*4)
 	ADDQ              $0x00000040, BX
 	SUBQ              $0x00000040, DX
 	JMP               SigmoidAVX512_main
@@ -1286,27 +1770,28 @@ SigmoidAVX512_main:
 SigmoidAVX512_single:
 	CMPQ              DX, $0x00000010
 	JL                SigmoidAVX512_tail
-	VMOVUPS           (CX)(BX*4), Z3
-	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMINPS            Z4, Z1, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
-	VRNDSCALEPS       $0x00, Z5, Z5
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
-	VBROADCASTSS      c39500d01<>+0(SB), Z6
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z4, Z6
-	VFMADD213PS       Z2, Z4, Z6
-	VFMADD213PS       Z2, Z4, Z6
-	VSCALEFPS         Z5, Z6, Z4
-	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K1
-	VBLENDMPS         Z4, Z2, K1, Z9
-	VADDPS            Z4, Z2, Z3
-	VDIVPS            Z3, Z9, Z3
+	VMOVUPS           (CX)(BX*4), Z2
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z3
+	VMAXPS            Z3, Z0, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z5
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z5
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z5
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z5
+	VFMADD213PS       Z1, Z3, Z5
+	VFMADD213PS       Z1, Z3, Z5
+	VSCALEFPS         Z4, Z5, Z3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K1
+	VBLENDMPS         Z3, Z1, K1, Z14
+	VADDPS            Z3, Z1, Z2
+	VRCP14PS          Z2, Z4
+	VMULPS            Z4, Z14, Z3
+	VFNMADD231PS      Z3, Z2, Z14
+	VFMADD231PS       Z14, Z4, Z3
 	VMOVUPS           Z3, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
@@ -1318,28 +1803,29 @@ SigmoidAVX512_tail:
 	JZ                SigmoidAVX512_done
 	LEAQ              tailmask<>+0(SB), SI
 	KMOVW             (SI)(DX*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z3
-	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z0
-	VMINPS            Z0, Z1, Z0
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z1
-	VRNDSCALEPS       $0x00, Z1, Z1
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z1, Z0
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z1, Z0
-	VBROADCASTSS      c39500d01<>+0(SB), Z4
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z0, Z4
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z0, Z4
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z0, Z4
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z0, Z4
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z0, Z4
-	VFMADD213PS       Z2, Z0, Z4
-	VFMADD213PS       Z2, Z0, Z4
-	VSCALEFPS         Z1, Z4, Z0
-	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
-	VBLENDMPS         Z0, Z2, K2, Z10
-	VADDPS            Z0, Z2, Z0
-	VDIVPS            Z0, Z10, Z0
-	VMOVUPS           Z0, K1, (AX)(BX*4)
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z3
+	VMAXPS            Z3, Z0, Z0
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z0
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z4
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z4
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z4
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z4
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z4
+	VFMADD213PS       Z1, Z0, Z4
+	VFMADD213PS       Z1, Z0, Z4
+	VSCALEFPS         Z3, Z4, Z0
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K2
+	VBLENDMPS         Z0, Z1, K2, Z15
+	VADDPS            Z0, Z1, Z0
+	VRCP14PS          Z0, Z2
+	VMULPS            Z2, Z15, Z1
+	VFNMADD231PS      Z1, Z0, Z15
+	VFMADD231PS       Z15, Z2, Z1
+	VMOVUPS           Z1, K1, (AX)(BX*4)
 
 SigmoidAVX512_done:
 	VZEROUPPER
@@ -1347,6 +1833,222 @@ SigmoidAVX512_done:
 
 DATA c80000000<>+0(SB)/4, $0x80000000
 GLOBL c80000000<>(SB), RODATA|NOPTR, $4
+
+// func SigmoidStreamAVX512(dst *float32, x *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·SigmoidStreamAVX512(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
+	XORQ         BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ              AX, SI
+	NEGQ              SI
+	ANDQ              $0x0000003f, SI
+	SHRQ              $0x02, SI
+	CMPQ              SI, DX
+	CMOVQGT           DX, SI
+	TESTQ             SI, SI
+	JZ                SigmoidStreamAVX512_aligned
+	LEAQ              tailmask<>+0(SB), DI
+	KMOVW             (DI)(SI*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z3
+	VMAXPS            Z3, Z0, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z11
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z3
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z12
+	VFMADD213PS       Z1, Z3, Z12
+	VFMADD213PS       Z1, Z3, Z12
+	VSCALEFPS         Z11, Z12, Z3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K2
+	VBLENDMPS         Z3, Z1, K2, Z4
+	VADDPS            Z3, Z1, Z2
+	VRCP14PS          Z2, Z11
+	VMULPS            Z11, Z4, Z3
+	VFNMADD231PS      Z3, Z2, Z4
+	VFMADD231PS       Z4, Z11, Z3
+	VMOVUPS           Z3, K1, (AX)(BX*4)
+	MOVQ              SI, BX
+	SUBQ              SI, DX
+
+SigmoidStreamAVX512_aligned:
+	// 4 vectors at a time.
+SigmoidStreamAVX512_main:
+	CMPQ              DX, $0x00000040
+	JL                SigmoidStreamAVX512_single
+	VMOVUPS           (CX)(BX*4), Z2
+	VMOVUPS           64(CX)(BX*4), Z3
+	VMOVUPS           128(CX)(BX*4), Z4
+	VMOVUPS           192(CX)(BX*4), Z11
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z12
+	VPORD.BCST        c80000000<>+0(SB), Z3, Z13
+	VPORD.BCST        c80000000<>+0(SB), Z4, Z14
+	VPORD.BCST        c80000000<>+0(SB), Z11, Z15
+	VMAXPS            Z12, Z0, Z12
+	VMAXPS            Z13, Z0, Z13
+	VMAXPS            Z14, Z0, Z14
+	VMAXPS            Z15, Z0, Z15
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z12, Z16
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z13, Z17
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z14, Z18
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z15, Z19
+	VRNDSCALEPS       $0x00, Z16, Z16
+	VRNDSCALEPS       $0x00, Z17, Z17
+	VRNDSCALEPS       $0x00, Z18, Z18
+	VRNDSCALEPS       $0x00, Z19, Z19
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z16, Z12
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z17, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z18, Z14
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z19, Z15
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z16, Z12
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z17, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z18, Z14
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z19, Z15
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z20
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z12, Z20
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z21
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z13, Z21
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z22
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z14, Z22
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z23
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z15, Z23
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z12, Z20
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z13, Z21
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z14, Z22
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z15, Z23
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z12, Z20
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z13, Z21
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z14, Z22
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z15, Z23
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z12, Z20
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z13, Z21
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z14, Z22
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z15, Z23
+	VFMADD213PS       Z1, Z12, Z20
+	VFMADD213PS       Z1, Z13, Z21
+	VFMADD213PS       Z1, Z14, Z22
+	VFMADD213PS       Z1, Z15, Z23
+	VFMADD213PS       Z1, Z12, Z20
+	VFMADD213PS       Z1, Z13, Z21
+	VFMADD213PS       Z1, Z14, Z22
+	VFMADD213PS       Z1, Z15, Z23
+	VSCALEFPS         Z16, Z20, Z12
+	VSCALEFPS         Z17, Z21, Z13
+	VSCALEFPS         Z18, Z22, Z14
+	VSCALEFPS         Z19, Z23, Z15
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K1
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z4, K3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z11, K4
+	VBLENDMPS         Z12, Z1, K1, Z5
+	VBLENDMPS         Z13, Z1, K2, Z6
+	VBLENDMPS         Z14, Z1, K3, Z7
+	VBLENDMPS         Z15, Z1, K4, Z8
+	VADDPS            Z12, Z1, Z2
+	VADDPS            Z13, Z1, Z3
+	VADDPS            Z14, Z1, Z4
+	VADDPS            Z15, Z1, Z11
+	VRCP14PS          Z2, Z13
+	VMULPS            Z13, Z5, Z12
+	VFNMADD231PS      Z12, Z2, Z5
+	VFMADD231PS       Z5, Z13, Z12
+	VRCP14PS          Z3, Z13
+	VMULPS            Z13, Z6, Z2
+	VFNMADD231PS      Z2, Z3, Z6
+	VFMADD231PS       Z6, Z13, Z2
+	VRCP14PS          Z4, Z13
+	VMULPS            Z13, Z7, Z3
+	VFNMADD231PS      Z3, Z4, Z7
+	VFMADD231PS       Z7, Z13, Z3
+	VRCP14PS          Z11, Z13
+	VMULPS            Z13, Z8, Z4
+	VFNMADD231PS      Z4, Z11, Z8
+	VFMADD231PS       Z8, Z13, Z4
+	VMOVNTPS          Z12, (AX)(BX*4)
+	VMOVNTPS          Z2, 64(AX)(BX*4)
+	VMOVNTPS          Z3, 128(AX)(BX*4)
+	VMOVNTPS          Z4, 192(AX)(BX*4)
+	ADDQ              $0x00000040, BX
+	SUBQ              $0x00000040, DX
+	JMP               SigmoidStreamAVX512_main
+
+	// One vector at a time.
+SigmoidStreamAVX512_single:
+	CMPQ              DX, $0x00000010
+	JL                SigmoidStreamAVX512_tail
+	VMOVUPS           (CX)(BX*4), Z2
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z3
+	VMAXPS            Z3, Z0, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z5
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z5
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z5
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z5
+	VFMADD213PS       Z1, Z3, Z5
+	VFMADD213PS       Z1, Z3, Z5
+	VSCALEFPS         Z4, Z5, Z3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K1
+	VBLENDMPS         Z3, Z1, K1, Z9
+	VADDPS            Z3, Z1, Z2
+	VRCP14PS          Z2, Z4
+	VMULPS            Z4, Z9, Z3
+	VFNMADD231PS      Z3, Z2, Z9
+	VFMADD231PS       Z9, Z4, Z3
+	VMOVNTPS          Z3, (AX)(BX*4)
+	ADDQ              $0x00000010, BX
+	SUBQ              $0x00000010, DX
+	JMP               SigmoidStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+SigmoidStreamAVX512_tail:
+	TESTQ             DX, DX
+	JZ                SigmoidStreamAVX512_done
+	LEAQ              tailmask<>+0(SB), SI
+	KMOVW             (SI)(DX*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPORD.BCST        c80000000<>+0(SB), Z2, Z3
+	VMAXPS            Z3, Z0, Z0
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z0
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z4
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z4
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z4
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z4
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z4
+	VFMADD213PS       Z1, Z0, Z4
+	VFMADD213PS       Z1, Z0, Z4
+	VSCALEFPS         Z3, Z4, Z0
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K2
+	VBLENDMPS         Z0, Z1, K2, Z10
+	VADDPS            Z0, Z1, Z0
+	VRCP14PS          Z0, Z2
+	VMULPS            Z2, Z10, Z1
+	VFNMADD231PS      Z1, Z0, Z10
+	VFMADD231PS       Z10, Z2, Z1
+	VMOVUPS           Z1, K1, (AX)(BX*4)
+
+SigmoidStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
 
 // func TanhAVX512(dst *float32, x *float32, n int)
 // Requires: AVX, AVX512F
@@ -1356,81 +2058,82 @@ TEXT ·TanhAVX512(SB), NOSPLIT, $0-24
 	MOVQ         x+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS cc2d00000<>+0(SB), Z0
-	VBROADCASTSS c42b20000<>+0(SB), Z1
-	VBROADCASTSS c3f800000<>+0(SB), Z2
+	VBROADCASTSS c3f800000<>+0(SB), Z1
 	XORQ         BX, BX
 
 	// 2 vectors at a time.
 TanhAVX512_main:
 	CMPQ              DX, $0x00000020
 	JL                TanhAVX512_single
-	VMOVUPS           (CX)(BX*4), Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
-	VMAXPS            Z5, Z0, Z5
-	VMINPS            Z5, Z1, Z5
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z10
-	VRNDSCALEPS       $0x00, Z10, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z5
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z5
-	VBROADCASTSS      c39500d01<>+0(SB), Z11
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z5, Z11
-	VFMADD213PS       Z2, Z5, Z11
-	VFMADD213PS       Z2, Z5, Z11
-	VSCALEFPS         Z10, Z11, Z5
-	VSUBPS            Z5, Z2, Z10
-	VADDPS            Z5, Z2, Z5
-	VDIVPS            Z5, Z10, Z5
-	VMULPS            Z4, Z4, Z10
-	VMULPS            Z10, Z4, Z11
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z10, Z12
-	VFMADD213PS       Z4, Z12, Z11
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
-	VBLENDMPS         Z11, Z5, K1, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPORD             Z3, Z6, Z3
-	VMOVUPS           Z3, (AX)(BX*4)
+	VMOVUPS           (CX)(BX*4), Z2
 	VMOVUPS           64(CX)(BX*4), Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
-	VMAXPS            Z5, Z0, Z5
-	VMINPS            Z5, Z1, Z5
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z10
-	VRNDSCALEPS       $0x00, Z10, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z5
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z5
-	VBROADCASTSS      c39500d01<>+0(SB), Z11
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z5, Z11
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z5, Z11
-	VFMADD213PS       Z2, Z5, Z11
-	VFMADD213PS       Z2, Z5, Z11
-	VSCALEFPS         Z10, Z11, Z5
-	VSUBPS            Z5, Z2, Z10
-	VADDPS            Z5, Z2, Z5
-	VDIVPS            Z5, Z10, Z5
-	VMULPS            Z4, Z4, Z10
-	VMULPS            Z10, Z4, Z11
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z10, Z12
-	VFMADD213PS       Z4, Z12, Z11
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z4
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z5
+	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z6
+	VMULPS.BCST       cc0000000<>+0(SB), Z5, Z7
+	VMAXPS            Z6, Z0, Z6
+	VMAXPS            Z7, Z0, Z7
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z6, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z13
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z6
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z7
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z6
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z7
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z6, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z6, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z6, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z6, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z15
+	VFMADD213PS       Z1, Z6, Z14
+	VFMADD213PS       Z1, Z7, Z15
+	VFMADD213PS       Z1, Z6, Z14
+	VFMADD213PS       Z1, Z7, Z15
+	VSCALEFPS         Z12, Z14, Z6
+	VSCALEFPS         Z13, Z15, Z7
+	VSUBPS            Z6, Z1, Z12
+	VSUBPS            Z7, Z1, Z13
+	VADDPS            Z6, Z1, Z6
+	VADDPS            Z7, Z1, Z7
+	VRCP14PS          Z6, Z15
+	VMULPS            Z15, Z12, Z14
+	VFNMADD231PS      Z14, Z6, Z12
+	VFMADD231PS       Z12, Z15, Z14
+	VRCP14PS          Z7, Z12
+	VMULPS            Z12, Z13, Z6
+	VFNMADD231PS      Z6, Z7, Z13
+	VFMADD231PS       Z13, Z12, Z6
+	VMULPS            Z4, Z4, Z7
+	VMULPS            Z5, Z5, Z12
+	VMULPS            Z7, Z4, Z13
+	VMULPS            Z12, Z5, Z15
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z7, Z16
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z7, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z7, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z7, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
+	VFMADD213PS       Z4, Z16, Z13
+	VFMADD213PS       Z5, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
-	VBLENDMPS         Z11, Z5, K1, Z7
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z5, K2
+	VBLENDMPS         Z13, Z14, K1, Z8
+	VBLENDMPS         Z15, Z6, K2, Z9
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPORD             Z3, Z7, Z3
+	VPORD             Z2, Z8, Z2
+	VPORD             Z3, Z9, Z3
+	VMOVUPS           Z2, (AX)(BX*4)
 	VMOVUPS           Z3, 64(AX)(BX*4)
 	ADDQ              $0x00000020, BX
 	SUBQ              $0x00000020, DX
@@ -1440,40 +2143,41 @@ TanhAVX512_main:
 TanhAVX512_single:
 	CMPQ              DX, $0x00000010
 	JL                TanhAVX512_tail
-	VMOVUPS           (CX)(BX*4), Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
-	VMAXPS            Z5, Z0, Z5
-	VMINPS            Z5, Z1, Z5
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z6
-	VRNDSCALEPS       $0x00, Z6, Z6
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z5
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z5
-	VBROADCASTSS      c39500d01<>+0(SB), Z7
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z5, Z7
-	VFMADD213PS       Z2, Z5, Z7
-	VFMADD213PS       Z2, Z5, Z7
-	VSCALEFPS         Z6, Z7, Z5
-	VSUBPS            Z5, Z2, Z6
-	VADDPS            Z5, Z2, Z5
-	VDIVPS            Z5, Z6, Z5
-	VMULPS            Z4, Z4, Z6
-	VMULPS            Z6, Z4, Z7
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z10
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z6, Z10
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z6, Z10
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z6, Z10
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z6, Z10
-	VFMADD213PS       Z4, Z10, Z7
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
-	VBLENDMPS         Z7, Z5, K1, Z8
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPORD             Z3, Z8, Z3
-	VMOVUPS           Z3, (AX)(BX*4)
+	VMOVUPS           (CX)(BX*4), Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z6
+	VFMADD213PS       Z1, Z4, Z6
+	VFMADD213PS       Z1, Z4, Z6
+	VSCALEFPS         Z5, Z6, Z4
+	VSUBPS            Z4, Z1, Z5
+	VADDPS            Z4, Z1, Z4
+	VRCP14PS          Z4, Z7
+	VMULPS            Z7, Z5, Z6
+	VFNMADD231PS      Z6, Z4, Z5
+	VFMADD231PS       Z5, Z7, Z6
+	VMULPS            Z3, Z3, Z4
+	VMULPS            Z4, Z3, Z5
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z7
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z4, Z7
+	VFMADD213PS       Z3, Z7, Z5
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K1
+	VBLENDMPS         Z5, Z6, K1, Z10
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z10, Z2
+	VMOVUPS           Z2, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
 	JMP               TanhAVX512_single
@@ -1484,39 +2188,40 @@ TanhAVX512_tail:
 	JZ                TanhAVX512_done
 	LEAQ              tailmask<>+0(SB), SI
 	KMOVW             (SI)(DX*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
-	VMAXPS            Z5, Z0, Z0
-	VMINPS            Z0, Z1, Z0
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z1
-	VRNDSCALEPS       $0x00, Z1, Z1
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z1, Z0
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z1, Z0
-	VBROADCASTSS      c39500d01<>+0(SB), Z5
-	VFMADD213PS.BCST  c3ab60b61<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3c088889<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3d2aaaab<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3e2aaaab<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3f000000<>+0(SB), Z0, Z5
-	VFMADD213PS       Z2, Z0, Z5
-	VFMADD213PS       Z2, Z0, Z5
-	VSCALEFPS         Z1, Z5, Z0
-	VSUBPS            Z0, Z2, Z1
-	VADDPS            Z0, Z2, Z0
-	VDIVPS            Z0, Z1, Z0
-	VMULPS            Z4, Z4, Z1
-	VMULPS            Z1, Z4, Z2
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z0
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z0
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z5
+	VFMADD213PS       Z1, Z0, Z5
+	VFMADD213PS       Z1, Z0, Z5
+	VSCALEFPS         Z4, Z5, Z0
+	VSUBPS            Z0, Z1, Z4
+	VADDPS            Z0, Z1, Z0
+	VRCP14PS          Z0, Z5
+	VMULPS            Z5, Z4, Z1
+	VFNMADD231PS      Z1, Z0, Z4
+	VFMADD231PS       Z4, Z5, Z1
+	VMULPS            Z3, Z3, Z0
+	VMULPS            Z0, Z3, Z4
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z5
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z1, Z5
-	VFMADD213PS       Z4, Z5, Z2
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
-	VBLENDMPS         Z2, Z0, K2, Z9
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z0
-	VPORD             Z0, Z9, Z0
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z0, Z5
+	VFMADD213PS       Z3, Z5, Z4
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
+	VBLENDMPS         Z4, Z1, K2, Z11
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
+	VPORD             Z0, Z11, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 TanhAVX512_done:
@@ -1547,6 +2252,236 @@ GLOBL cbeaaaa9b<>(SB), RODATA|NOPTR, $4
 DATA c3f200000<>+0(SB)/4, $0x3f200000
 GLOBL c3f200000<>(SB), RODATA|NOPTR, $4
 
+// func TanhStreamAVX512(dst *float32, x *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·TanhStreamAVX512(SB), NOSPLIT, $0-24
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         n+16(FP), DX
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
+	XORQ         BX, BX
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ              AX, SI
+	NEGQ              SI
+	ANDQ              $0x0000003f, SI
+	SHRQ              $0x02, SI
+	CMPQ              SI, DX
+	CMOVQGT           DX, SI
+	TESTQ             SI, SI
+	JZ                TanhStreamAVX512_aligned
+	LEAQ              tailmask<>+0(SB), DI
+	KMOVW             (DI)(SI*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z10
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z11
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z11
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z11
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z11
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z11
+	VFMADD213PS       Z1, Z4, Z11
+	VFMADD213PS       Z1, Z4, Z11
+	VSCALEFPS         Z10, Z11, Z4
+	VSUBPS            Z4, Z1, Z10
+	VADDPS            Z4, Z1, Z4
+	VRCP14PS          Z4, Z12
+	VMULPS            Z12, Z10, Z11
+	VFNMADD231PS      Z11, Z4, Z10
+	VFMADD231PS       Z10, Z12, Z11
+	VMULPS            Z3, Z3, Z4
+	VMULPS            Z4, Z3, Z10
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z12
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z4, Z12
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z4, Z12
+	VFMADD213PS       Z3, Z12, Z10
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
+	VBLENDMPS         Z10, Z11, K2, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z5, Z2
+	VMOVUPS           Z2, K1, (AX)(BX*4)
+	MOVQ              SI, BX
+	SUBQ              SI, DX
+
+TanhStreamAVX512_aligned:
+	// 2 vectors at a time.
+TanhStreamAVX512_main:
+	CMPQ              DX, $0x00000020
+	JL                TanhStreamAVX512_single
+	VMOVUPS           (CX)(BX*4), Z2
+	VMOVUPS           64(CX)(BX*4), Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z4
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z5
+	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z10
+	VMULPS.BCST       cc0000000<>+0(SB), Z5, Z11
+	VMAXPS            Z10, Z0, Z10
+	VMAXPS            Z11, Z0, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VSCALEFPS         Z12, Z14, Z10
+	VSCALEFPS         Z13, Z15, Z11
+	VSUBPS            Z10, Z1, Z12
+	VSUBPS            Z11, Z1, Z13
+	VADDPS            Z10, Z1, Z10
+	VADDPS            Z11, Z1, Z11
+	VRCP14PS          Z10, Z15
+	VMULPS            Z15, Z12, Z14
+	VFNMADD231PS      Z14, Z10, Z12
+	VFMADD231PS       Z12, Z15, Z14
+	VRCP14PS          Z11, Z12
+	VMULPS            Z12, Z13, Z10
+	VFNMADD231PS      Z10, Z11, Z13
+	VFMADD231PS       Z13, Z12, Z10
+	VMULPS            Z4, Z4, Z11
+	VMULPS            Z5, Z5, Z12
+	VMULPS            Z11, Z4, Z13
+	VMULPS            Z12, Z5, Z15
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
+	VFMADD213PS       Z4, Z16, Z13
+	VFMADD213PS       Z5, Z17, Z15
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z5, K2
+	VBLENDMPS         Z13, Z14, K1, Z6
+	VBLENDMPS         Z15, Z10, K2, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
+	VPORD             Z2, Z6, Z2
+	VPORD             Z3, Z7, Z3
+	VMOVNTPS          Z2, (AX)(BX*4)
+	VMOVNTPS          Z3, 64(AX)(BX*4)
+	ADDQ              $0x00000020, BX
+	SUBQ              $0x00000020, DX
+	JMP               TanhStreamAVX512_main
+
+	// One vector at a time.
+TanhStreamAVX512_single:
+	CMPQ              DX, $0x00000010
+	JL                TanhStreamAVX512_tail
+	VMOVUPS           (CX)(BX*4), Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z6
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z6
+	VFMADD213PS       Z1, Z4, Z6
+	VFMADD213PS       Z1, Z4, Z6
+	VSCALEFPS         Z5, Z6, Z4
+	VSUBPS            Z4, Z1, Z5
+	VADDPS            Z4, Z1, Z4
+	VRCP14PS          Z4, Z7
+	VMULPS            Z7, Z5, Z6
+	VFNMADD231PS      Z6, Z4, Z5
+	VFMADD231PS       Z5, Z7, Z6
+	VMULPS            Z3, Z3, Z4
+	VMULPS            Z4, Z3, Z5
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z7
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z4, Z7
+	VFMADD213PS       Z3, Z7, Z5
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K1
+	VBLENDMPS         Z5, Z6, K1, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z8, Z2
+	VMOVNTPS          Z2, (AX)(BX*4)
+	ADDQ              $0x00000010, BX
+	SUBQ              $0x00000010, DX
+	JMP               TanhStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+TanhStreamAVX512_tail:
+	TESTQ             DX, DX
+	JZ                TanhStreamAVX512_done
+	LEAQ              tailmask<>+0(SB), SI
+	KMOVW             (SI)(DX*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z0
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z0
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z5
+	VFMADD213PS       Z1, Z0, Z5
+	VFMADD213PS       Z1, Z0, Z5
+	VSCALEFPS         Z4, Z5, Z0
+	VSUBPS            Z0, Z1, Z4
+	VADDPS            Z0, Z1, Z0
+	VRCP14PS          Z0, Z5
+	VMULPS            Z5, Z4, Z1
+	VFNMADD231PS      Z1, Z0, Z4
+	VFMADD231PS       Z4, Z5, Z1
+	VMULPS            Z3, Z3, Z0
+	VMULPS            Z0, Z3, Z4
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z5
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z0, Z5
+	VFMADD213PS       Z3, Z5, Z4
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
+	VBLENDMPS         Z4, Z1, K2, Z9
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
+	VPORD             Z0, Z9, Z0
+	VMOVUPS           Z0, K1, (AX)(BX*4)
+
+TanhStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func ReluDeltaAVX512(dst *float32, grad *float32, z *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·ReluDeltaAVX512(SB), NOSPLIT, $0-32
@@ -1563,25 +2498,25 @@ ReluDeltaAVX512_main:
 	CMPQ      BX, $0x00000040
 	JL        ReluDeltaAVX512_single
 	VMOVUPS   (CX)(SI*4), Z1
-	VMOVUPS   (DX)(SI*4), Z2
-	VCMPPS    $0x01, Z2, Z0, K1
-	VBLENDMPS Z1, Z0, K1, Z3
-	VMOVUPS   Z3, (AX)(SI*4)
-	VMOVUPS   64(CX)(SI*4), Z1
-	VMOVUPS   64(DX)(SI*4), Z2
-	VCMPPS    $0x01, Z2, Z0, K1
-	VBLENDMPS Z1, Z0, K1, Z4
-	VMOVUPS   Z4, 64(AX)(SI*4)
-	VMOVUPS   128(CX)(SI*4), Z1
-	VMOVUPS   128(DX)(SI*4), Z2
-	VCMPPS    $0x01, Z2, Z0, K1
-	VBLENDMPS Z1, Z0, K1, Z5
-	VMOVUPS   Z5, 128(AX)(SI*4)
-	VMOVUPS   192(CX)(SI*4), Z1
-	VMOVUPS   192(DX)(SI*4), Z2
-	VCMPPS    $0x01, Z2, Z0, K1
-	VBLENDMPS Z1, Z0, K1, Z6
-	VMOVUPS   Z6, 192(AX)(SI*4)
+	VMOVUPS   64(CX)(SI*4), Z2
+	VMOVUPS   128(CX)(SI*4), Z3
+	VMOVUPS   192(CX)(SI*4), Z4
+	VMOVUPS   (DX)(SI*4), Z5
+	VMOVUPS   64(DX)(SI*4), Z6
+	VMOVUPS   128(DX)(SI*4), Z7
+	VMOVUPS   192(DX)(SI*4), Z8
+	VCMPPS    $0x01, Z5, Z0, K1
+	VCMPPS    $0x01, Z6, Z0, K2
+	VCMPPS    $0x01, Z7, Z0, K3
+	VCMPPS    $0x01, Z8, Z0, K4
+	VBLENDMPS Z1, Z0, K1, Z9
+	VBLENDMPS Z2, Z0, K2, Z10
+	VBLENDMPS Z3, Z0, K3, Z11
+	VBLENDMPS Z4, Z0, K4, Z12
+	VMOVUPS   Z9, (AX)(SI*4)
+	VMOVUPS   Z10, 64(AX)(SI*4)
+	VMOVUPS   Z11, 128(AX)(SI*4)
+	VMOVUPS   Z12, 192(AX)(SI*4)
 	ADDQ      $0x00000040, SI
 	SUBQ      $0x00000040, BX
 	JMP       ReluDeltaAVX512_main
@@ -1593,8 +2528,8 @@ ReluDeltaAVX512_single:
 	VMOVUPS   (CX)(SI*4), Z1
 	VMOVUPS   (DX)(SI*4), Z2
 	VCMPPS    $0x01, Z2, Z0, K1
-	VBLENDMPS Z1, Z0, K1, Z7
-	VMOVUPS   Z7, (AX)(SI*4)
+	VBLENDMPS Z1, Z0, K1, Z13
+	VMOVUPS   Z13, (AX)(SI*4)
 	ADDQ      $0x00000010, SI
 	SUBQ      $0x00000010, BX
 	JMP       ReluDeltaAVX512_single
@@ -1608,10 +2543,100 @@ ReluDeltaAVX512_tail:
 	VMOVUPS.Z (CX)(SI*4), K1, Z1
 	VMOVUPS.Z (DX)(SI*4), K1, Z2
 	VCMPPS    $0x01, Z2, Z0, K2
-	VBLENDMPS Z1, Z0, K2, Z8
-	VMOVUPS   Z8, K1, (AX)(SI*4)
+	VBLENDMPS Z1, Z0, K2, Z14
+	VMOVUPS   Z14, K1, (AX)(SI*4)
 
 ReluDeltaAVX512_done:
+	VZEROUPPER
+	RET
+
+// func ReluDeltaStreamAVX512(dst *float32, grad *float32, z *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·ReluDeltaStreamAVX512(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         z+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS c00000000<>+0(SB), Z0
+	XORQ         SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x02, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JZ        ReluDeltaStreamAVX512_aligned
+	LEAQ      tailmask<>+0(SB), R8
+	KMOVW     (R8)(DI*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VCMPPS    $0x01, Z2, Z0, K2
+	VBLENDMPS Z1, Z0, K2, Z3
+	VMOVUPS   Z3, K1, (AX)(SI*4)
+	MOVQ      DI, SI
+	SUBQ      DI, BX
+
+ReluDeltaStreamAVX512_aligned:
+	// 4 vectors at a time.
+ReluDeltaStreamAVX512_main:
+	CMPQ      BX, $0x00000040
+	JL        ReluDeltaStreamAVX512_single
+	VMOVUPS   (CX)(SI*4), Z1
+	VMOVUPS   64(CX)(SI*4), Z2
+	VMOVUPS   128(CX)(SI*4), Z3
+	VMOVUPS   192(CX)(SI*4), Z10
+	VMOVUPS   (DX)(SI*4), Z11
+	VMOVUPS   64(DX)(SI*4), Z12
+	VMOVUPS   128(DX)(SI*4), Z13
+	VMOVUPS   192(DX)(SI*4), Z14
+	VCMPPS    $0x01, Z11, Z0, K1
+	VCMPPS    $0x01, Z12, Z0, K2
+	VCMPPS    $0x01, Z13, Z0, K3
+	VCMPPS    $0x01, Z14, Z0, K4
+	VBLENDMPS Z1, Z0, K1, Z4
+	VBLENDMPS Z2, Z0, K2, Z5
+	VBLENDMPS Z3, Z0, K3, Z6
+	VBLENDMPS Z10, Z0, K4, Z7
+	VMOVNTPS  Z4, (AX)(SI*4)
+	VMOVNTPS  Z5, 64(AX)(SI*4)
+	VMOVNTPS  Z6, 128(AX)(SI*4)
+	VMOVNTPS  Z7, 192(AX)(SI*4)
+	ADDQ      $0x00000040, SI
+	SUBQ      $0x00000040, BX
+	JMP       ReluDeltaStreamAVX512_main
+
+	// One vector at a time.
+ReluDeltaStreamAVX512_single:
+	CMPQ      BX, $0x00000010
+	JL        ReluDeltaStreamAVX512_tail
+	VMOVUPS   (CX)(SI*4), Z1
+	VMOVUPS   (DX)(SI*4), Z2
+	VCMPPS    $0x01, Z2, Z0, K1
+	VBLENDMPS Z1, Z0, K1, Z8
+	VMOVNTPS  Z8, (AX)(SI*4)
+	ADDQ      $0x00000010, SI
+	SUBQ      $0x00000010, BX
+	JMP       ReluDeltaStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+ReluDeltaStreamAVX512_tail:
+	TESTQ     BX, BX
+	JZ        ReluDeltaStreamAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VCMPPS    $0x01, Z2, Z0, K2
+	VBLENDMPS Z1, Z0, K2, Z9
+	VMOVUPS   Z9, K1, (AX)(SI*4)
+
+ReluDeltaStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
 	VZEROUPPER
 	RET
 
@@ -1632,28 +2657,28 @@ LeakyReluDeltaAVX512_main:
 	CMPQ        BX, $0x00000040
 	JL          LeakyReluDeltaAVX512_single
 	VMOVUPS     (CX)(SI*4), Z7
-	VMOVUPS     (DX)(SI*4), Z8
-	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z8, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z7, Z8, K1, Z1
+	VMOVUPS     64(CX)(SI*4), Z8
+	VMOVUPS     128(CX)(SI*4), Z9
+	VMOVUPS     192(CX)(SI*4), Z10
+	VMOVUPS     (DX)(SI*4), Z11
+	VMOVUPS     64(DX)(SI*4), Z12
+	VMOVUPS     128(DX)(SI*4), Z13
+	VMOVUPS     192(DX)(SI*4), Z14
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z11, K1
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z12, K2
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z13, K3
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z14, K4
+	VMULPS      Z7, Z0, Z11
+	VMULPS      Z8, Z0, Z12
+	VMULPS      Z9, Z0, Z13
+	VMULPS      Z10, Z0, Z14
+	VBLENDMPS   Z7, Z11, K1, Z1
+	VBLENDMPS   Z8, Z12, K2, Z2
+	VBLENDMPS   Z9, Z13, K3, Z3
+	VBLENDMPS   Z10, Z14, K4, Z4
 	VMOVUPS     Z1, (AX)(SI*4)
-	VMOVUPS     64(CX)(SI*4), Z7
-	VMOVUPS     64(DX)(SI*4), Z8
-	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z8, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z7, Z8, K1, Z2
 	VMOVUPS     Z2, 64(AX)(SI*4)
-	VMOVUPS     128(CX)(SI*4), Z7
-	VMOVUPS     128(DX)(SI*4), Z8
-	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z8, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z7, Z8, K1, Z3
 	VMOVUPS     Z3, 128(AX)(SI*4)
-	VMOVUPS     192(CX)(SI*4), Z7
-	VMOVUPS     192(DX)(SI*4), Z8
-	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z8, K1
-	VMULPS      Z7, Z0, Z8
-	VBLENDMPS   Z7, Z8, K1, Z4
 	VMOVUPS     Z4, 192(AX)(SI*4)
 	ADDQ        $0x00000040, SI
 	SUBQ        $0x00000040, BX
@@ -1690,6 +2715,104 @@ LeakyReluDeltaAVX512_done:
 	VZEROUPPER
 	RET
 
+// func LeakyReluDeltaStreamAVX512(dst *float32, grad *float32, z *float32, n int, alpha float32)
+// Requires: AVX, AVX512F, CMOV, MMX+, SSE
+TEXT ·LeakyReluDeltaStreamAVX512(SB), NOSPLIT, $0-36
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         z+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        alpha+32(FP), X0
+	VBROADCASTSS X0, Z0
+	XORQ         SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ        AX, DI
+	NEGQ        DI
+	ANDQ        $0x0000003f, DI
+	SHRQ        $0x02, DI
+	CMPQ        DI, BX
+	CMOVQGT     BX, DI
+	TESTQ       DI, DI
+	JZ          LeakyReluDeltaStreamAVX512_aligned
+	LEAQ        tailmask<>+0(SB), R8
+	KMOVW       (R8)(DI*2), K1
+	VMOVUPS.Z   (CX)(SI*4), K1, Z8
+	VMOVUPS.Z   (DX)(SI*4), K1, Z9
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z9, K2
+	VMULPS      Z8, Z0, Z9
+	VBLENDMPS   Z8, Z9, K2, Z1
+	VMOVUPS     Z1, K1, (AX)(SI*4)
+	MOVQ        DI, SI
+	SUBQ        DI, BX
+
+LeakyReluDeltaStreamAVX512_aligned:
+	// 4 vectors at a time.
+LeakyReluDeltaStreamAVX512_main:
+	CMPQ        BX, $0x00000040
+	JL          LeakyReluDeltaStreamAVX512_single
+	VMOVUPS     (CX)(SI*4), Z1
+	VMOVUPS     64(CX)(SI*4), Z8
+	VMOVUPS     128(CX)(SI*4), Z9
+	VMOVUPS     192(CX)(SI*4), Z10
+	VMOVUPS     (DX)(SI*4), Z11
+	VMOVUPS     64(DX)(SI*4), Z12
+	VMOVUPS     128(DX)(SI*4), Z13
+	VMOVUPS     192(DX)(SI*4), Z14
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z11, K1
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z12, K2
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z13, K3
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z14, K4
+	VMULPS      Z1, Z0, Z11
+	VMULPS      Z8, Z0, Z12
+	VMULPS      Z9, Z0, Z13
+	VMULPS      Z10, Z0, Z14
+	VBLENDMPS   Z1, Z11, K1, Z2
+	VBLENDMPS   Z8, Z12, K2, Z3
+	VBLENDMPS   Z9, Z13, K3, Z4
+	VBLENDMPS   Z10, Z14, K4, Z5
+	VMOVNTPS    Z2, (AX)(SI*4)
+	VMOVNTPS    Z3, 64(AX)(SI*4)
+	VMOVNTPS    Z4, 128(AX)(SI*4)
+	VMOVNTPS    Z5, 192(AX)(SI*4)
+	ADDQ        $0x00000040, SI
+	SUBQ        $0x00000040, BX
+	JMP         LeakyReluDeltaStreamAVX512_main
+
+	// One vector at a time.
+LeakyReluDeltaStreamAVX512_single:
+	CMPQ        BX, $0x00000010
+	JL          LeakyReluDeltaStreamAVX512_tail
+	VMOVUPS     (CX)(SI*4), Z1
+	VMOVUPS     (DX)(SI*4), Z2
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z2, K1
+	VMULPS      Z1, Z0, Z2
+	VBLENDMPS   Z1, Z2, K1, Z6
+	VMOVNTPS    Z6, (AX)(SI*4)
+	ADDQ        $0x00000010, SI
+	SUBQ        $0x00000010, BX
+	JMP         LeakyReluDeltaStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+LeakyReluDeltaStreamAVX512_tail:
+	TESTQ       BX, BX
+	JZ          LeakyReluDeltaStreamAVX512_done
+	LEAQ        tailmask<>+0(SB), DI
+	KMOVW       (DI)(BX*2), K1
+	VMOVUPS.Z   (CX)(SI*4), K1, Z1
+	VMOVUPS.Z   (DX)(SI*4), K1, Z2
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z2, K2
+	VMULPS      Z1, Z0, Z0
+	VBLENDMPS   Z1, Z0, K2, Z7
+	VMOVUPS     Z7, K1, (AX)(SI*4)
+
+LeakyReluDeltaStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func SigmoidDeltaAVX512(dst *float32, grad *float32, a *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·SigmoidDeltaAVX512(SB), NOSPLIT, $0-32
@@ -1706,29 +2829,29 @@ SigmoidDeltaAVX512_main:
 	CMPQ    BX, $0x00000040
 	JL      SigmoidDeltaAVX512_single
 	VMOVUPS (CX)(SI*4), Z1
-	VMOVUPS (DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VMULPS  Z3, Z2, Z2
-	VMULPS  Z2, Z1, Z1
+	VMOVUPS 64(CX)(SI*4), Z2
+	VMOVUPS 128(CX)(SI*4), Z3
+	VMOVUPS 192(CX)(SI*4), Z4
+	VMOVUPS (DX)(SI*4), Z5
+	VMOVUPS 64(DX)(SI*4), Z6
+	VMOVUPS 128(DX)(SI*4), Z7
+	VMOVUPS 192(DX)(SI*4), Z8
+	VSUBPS  Z5, Z0, Z9
+	VSUBPS  Z6, Z0, Z10
+	VSUBPS  Z7, Z0, Z11
+	VSUBPS  Z8, Z0, Z12
+	VMULPS  Z9, Z5, Z5
+	VMULPS  Z10, Z6, Z6
+	VMULPS  Z11, Z7, Z7
+	VMULPS  Z12, Z8, Z8
+	VMULPS  Z5, Z1, Z1
+	VMULPS  Z6, Z2, Z2
+	VMULPS  Z7, Z3, Z3
+	VMULPS  Z8, Z4, Z4
 	VMOVUPS Z1, (AX)(SI*4)
-	VMOVUPS 64(CX)(SI*4), Z1
-	VMOVUPS 64(DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VMULPS  Z3, Z2, Z2
-	VMULPS  Z2, Z1, Z1
-	VMOVUPS Z1, 64(AX)(SI*4)
-	VMOVUPS 128(CX)(SI*4), Z1
-	VMOVUPS 128(DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VMULPS  Z3, Z2, Z2
-	VMULPS  Z2, Z1, Z1
-	VMOVUPS Z1, 128(AX)(SI*4)
-	VMOVUPS 192(CX)(SI*4), Z1
-	VMOVUPS 192(DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VMULPS  Z3, Z2, Z2
-	VMULPS  Z2, Z1, Z1
-	VMOVUPS Z1, 192(AX)(SI*4)
+	VMOVUPS Z2, 64(AX)(SI*4)
+	VMOVUPS Z3, 128(AX)(SI*4)
+	VMOVUPS Z4, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000040, BX
 	JMP     SigmoidDeltaAVX512_main
@@ -1764,6 +2887,103 @@ SigmoidDeltaAVX512_done:
 	VZEROUPPER
 	RET
 
+// func SigmoidDeltaStreamAVX512(dst *float32, grad *float32, a *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·SigmoidDeltaStreamAVX512(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS c3f800000<>+0(SB), Z0
+	XORQ         SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x02, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JZ        SigmoidDeltaStreamAVX512_aligned
+	LEAQ      tailmask<>+0(SB), R8
+	KMOVW     (R8)(DI*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VSUBPS    Z2, Z0, Z3
+	VMULPS    Z3, Z2, Z2
+	VMULPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)(SI*4)
+	MOVQ      DI, SI
+	SUBQ      DI, BX
+
+SigmoidDeltaStreamAVX512_aligned:
+	// 4 vectors at a time.
+SigmoidDeltaStreamAVX512_main:
+	CMPQ     BX, $0x00000040
+	JL       SigmoidDeltaStreamAVX512_single
+	VMOVUPS  (CX)(SI*4), Z1
+	VMOVUPS  64(CX)(SI*4), Z2
+	VMOVUPS  128(CX)(SI*4), Z3
+	VMOVUPS  192(CX)(SI*4), Z4
+	VMOVUPS  (DX)(SI*4), Z5
+	VMOVUPS  64(DX)(SI*4), Z6
+	VMOVUPS  128(DX)(SI*4), Z7
+	VMOVUPS  192(DX)(SI*4), Z8
+	VSUBPS   Z5, Z0, Z9
+	VSUBPS   Z6, Z0, Z10
+	VSUBPS   Z7, Z0, Z11
+	VSUBPS   Z8, Z0, Z12
+	VMULPS   Z9, Z5, Z5
+	VMULPS   Z10, Z6, Z6
+	VMULPS   Z11, Z7, Z7
+	VMULPS   Z12, Z8, Z8
+	VMULPS   Z5, Z1, Z1
+	VMULPS   Z6, Z2, Z2
+	VMULPS   Z7, Z3, Z3
+	VMULPS   Z8, Z4, Z4
+	VMOVNTPS Z1, (AX)(SI*4)
+	VMOVNTPS Z2, 64(AX)(SI*4)
+	VMOVNTPS Z3, 128(AX)(SI*4)
+	VMOVNTPS Z4, 192(AX)(SI*4)
+	ADDQ     $0x00000040, SI
+	SUBQ     $0x00000040, BX
+	JMP      SigmoidDeltaStreamAVX512_main
+
+	// One vector at a time.
+SigmoidDeltaStreamAVX512_single:
+	CMPQ     BX, $0x00000010
+	JL       SigmoidDeltaStreamAVX512_tail
+	VMOVUPS  (CX)(SI*4), Z1
+	VMOVUPS  (DX)(SI*4), Z2
+	VSUBPS   Z2, Z0, Z3
+	VMULPS   Z3, Z2, Z2
+	VMULPS   Z2, Z1, Z1
+	VMOVNTPS Z1, (AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	SUBQ     $0x00000010, BX
+	JMP      SigmoidDeltaStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+SigmoidDeltaStreamAVX512_tail:
+	TESTQ     BX, BX
+	JZ        SigmoidDeltaStreamAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VSUBPS    Z2, Z0, Z0
+	VMULPS    Z0, Z2, Z0
+	VMULPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+SigmoidDeltaStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
+	VZEROUPPER
+	RET
+
 // func TanhDeltaAVX512(dst *float32, grad *float32, a *float32, n int)
 // Requires: AVX, AVX512F
 TEXT ·TanhDeltaAVX512(SB), NOSPLIT, $0-32
@@ -1780,33 +3000,33 @@ TanhDeltaAVX512_main:
 	CMPQ    BX, $0x00000040
 	JL      TanhDeltaAVX512_single
 	VMOVUPS (CX)(SI*4), Z1
-	VMOVUPS (DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VADDPS  Z2, Z0, Z2
-	VMULPS  Z2, Z3, Z2
-	VMULPS  Z2, Z1, Z1
+	VMOVUPS 64(CX)(SI*4), Z2
+	VMOVUPS 128(CX)(SI*4), Z3
+	VMOVUPS 192(CX)(SI*4), Z4
+	VMOVUPS (DX)(SI*4), Z5
+	VMOVUPS 64(DX)(SI*4), Z6
+	VMOVUPS 128(DX)(SI*4), Z7
+	VMOVUPS 192(DX)(SI*4), Z8
+	VSUBPS  Z5, Z0, Z9
+	VSUBPS  Z6, Z0, Z10
+	VSUBPS  Z7, Z0, Z11
+	VSUBPS  Z8, Z0, Z12
+	VADDPS  Z5, Z0, Z5
+	VADDPS  Z6, Z0, Z6
+	VADDPS  Z7, Z0, Z7
+	VADDPS  Z8, Z0, Z8
+	VMULPS  Z5, Z9, Z5
+	VMULPS  Z6, Z10, Z6
+	VMULPS  Z7, Z11, Z7
+	VMULPS  Z8, Z12, Z8
+	VMULPS  Z5, Z1, Z1
+	VMULPS  Z6, Z2, Z2
+	VMULPS  Z7, Z3, Z3
+	VMULPS  Z8, Z4, Z4
 	VMOVUPS Z1, (AX)(SI*4)
-	VMOVUPS 64(CX)(SI*4), Z1
-	VMOVUPS 64(DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VADDPS  Z2, Z0, Z2
-	VMULPS  Z2, Z3, Z2
-	VMULPS  Z2, Z1, Z1
-	VMOVUPS Z1, 64(AX)(SI*4)
-	VMOVUPS 128(CX)(SI*4), Z1
-	VMOVUPS 128(DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VADDPS  Z2, Z0, Z2
-	VMULPS  Z2, Z3, Z2
-	VMULPS  Z2, Z1, Z1
-	VMOVUPS Z1, 128(AX)(SI*4)
-	VMOVUPS 192(CX)(SI*4), Z1
-	VMOVUPS 192(DX)(SI*4), Z2
-	VSUBPS  Z2, Z0, Z3
-	VADDPS  Z2, Z0, Z2
-	VMULPS  Z2, Z3, Z2
-	VMULPS  Z2, Z1, Z1
-	VMOVUPS Z1, 192(AX)(SI*4)
+	VMOVUPS Z2, 64(AX)(SI*4)
+	VMOVUPS Z3, 128(AX)(SI*4)
+	VMOVUPS Z4, 192(AX)(SI*4)
 	ADDQ    $0x00000040, SI
 	SUBQ    $0x00000040, BX
 	JMP     TanhDeltaAVX512_main
@@ -1841,5 +3061,109 @@ TanhDeltaAVX512_tail:
 	VMOVUPS   Z0, K1, (AX)(SI*4)
 
 TanhDeltaAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TanhDeltaStreamAVX512(dst *float32, grad *float32, a *float32, n int)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·TanhDeltaStreamAVX512(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         dst+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         a+16(FP), DX
+	MOVQ         n+24(FP), BX
+	VBROADCASTSS c3f800000<>+0(SB), Z0
+	XORQ         SI, SI
+
+	// Up to the output's first aligned vector, under a mask.
+	MOVQ      AX, DI
+	NEGQ      DI
+	ANDQ      $0x0000003f, DI
+	SHRQ      $0x02, DI
+	CMPQ      DI, BX
+	CMOVQGT   BX, DI
+	TESTQ     DI, DI
+	JZ        TanhDeltaStreamAVX512_aligned
+	LEAQ      tailmask<>+0(SB), R8
+	KMOVW     (R8)(DI*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VSUBPS    Z2, Z0, Z3
+	VADDPS    Z2, Z0, Z2
+	VMULPS    Z2, Z3, Z2
+	VMULPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)(SI*4)
+	MOVQ      DI, SI
+	SUBQ      DI, BX
+
+TanhDeltaStreamAVX512_aligned:
+	// 4 vectors at a time.
+TanhDeltaStreamAVX512_main:
+	CMPQ     BX, $0x00000040
+	JL       TanhDeltaStreamAVX512_single
+	VMOVUPS  (CX)(SI*4), Z1
+	VMOVUPS  64(CX)(SI*4), Z2
+	VMOVUPS  128(CX)(SI*4), Z3
+	VMOVUPS  192(CX)(SI*4), Z4
+	VMOVUPS  (DX)(SI*4), Z5
+	VMOVUPS  64(DX)(SI*4), Z6
+	VMOVUPS  128(DX)(SI*4), Z7
+	VMOVUPS  192(DX)(SI*4), Z8
+	VSUBPS   Z5, Z0, Z9
+	VSUBPS   Z6, Z0, Z10
+	VSUBPS   Z7, Z0, Z11
+	VSUBPS   Z8, Z0, Z12
+	VADDPS   Z5, Z0, Z5
+	VADDPS   Z6, Z0, Z6
+	VADDPS   Z7, Z0, Z7
+	VADDPS   Z8, Z0, Z8
+	VMULPS   Z5, Z9, Z5
+	VMULPS   Z6, Z10, Z6
+	VMULPS   Z7, Z11, Z7
+	VMULPS   Z8, Z12, Z8
+	VMULPS   Z5, Z1, Z1
+	VMULPS   Z6, Z2, Z2
+	VMULPS   Z7, Z3, Z3
+	VMULPS   Z8, Z4, Z4
+	VMOVNTPS Z1, (AX)(SI*4)
+	VMOVNTPS Z2, 64(AX)(SI*4)
+	VMOVNTPS Z3, 128(AX)(SI*4)
+	VMOVNTPS Z4, 192(AX)(SI*4)
+	ADDQ     $0x00000040, SI
+	SUBQ     $0x00000040, BX
+	JMP      TanhDeltaStreamAVX512_main
+
+	// One vector at a time.
+TanhDeltaStreamAVX512_single:
+	CMPQ     BX, $0x00000010
+	JL       TanhDeltaStreamAVX512_tail
+	VMOVUPS  (CX)(SI*4), Z1
+	VMOVUPS  (DX)(SI*4), Z2
+	VSUBPS   Z2, Z0, Z3
+	VADDPS   Z2, Z0, Z2
+	VMULPS   Z2, Z3, Z2
+	VMULPS   Z2, Z1, Z1
+	VMOVNTPS Z1, (AX)(SI*4)
+	ADDQ     $0x00000010, SI
+	SUBQ     $0x00000010, BX
+	JMP      TanhDeltaStreamAVX512_single
+
+	// The last n < lanes elements, under a mask.
+TanhDeltaStreamAVX512_tail:
+	TESTQ     BX, BX
+	JZ        TanhDeltaStreamAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (CX)(SI*4), K1, Z1
+	VMOVUPS.Z (DX)(SI*4), K1, Z2
+	VSUBPS    Z2, Z0, Z3
+	VADDPS    Z2, Z0, Z0
+	VMULPS    Z0, Z3, Z0
+	VMULPS    Z0, Z1, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+
+TanhDeltaStreamAVX512_done:
+	// Order the non-temporal stores before whatever follows.
+	SFENCE
 	VZEROUPPER
 	RET
