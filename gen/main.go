@@ -30,19 +30,44 @@ func main() {
 		for _, k := range kernel.Elementwise {
 			f.Elementwise(k)
 		}
-		stem := filepath.Join(*out, fmt.Sprintf("elementwise_%s_amd64", lower(isa.Name)))
-		asm, stubs, err := f.Generate(command)
-		if err != nil {
-			log.Fatal(err)
+		write(f, filepath.Join(*out, fmt.Sprintf("elementwise_%s_amd64", lower(isa.Name))))
+
+		g := amd64.NewFile(isa)
+		g.SgemmMicro(micro[isa.Name])
+		m := micro[isa.Name]
+		g.PackCopy(m.MR)
+		g.PackCopy(m.NR)
+		if !isa.EVEX {
+			g.PackInterleave(8)
+			g.PackInterleave(4)
 		}
-		if err := writeFile(stem+".s", asm); err != nil {
-			log.Fatal(err)
-		}
-		if err := writeFile(stem+".go", stubs); err != nil {
-			log.Fatal(err)
-		}
+		peakFlops[isa.Name] = g.FMAPeak()
+		write(g, filepath.Join(*out, fmt.Sprintf("sgemm_%s_amd64", lower(isa.Name))))
 	}
 	if err := writeTables(*out); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// micro is the GEMM micro-kernel of each path.
+var micro = map[string]amd64.Micro{
+	"AVX2":   {MR: 6, NR: 16},
+	"AVX512": {MR: 12, NR: 32},
+}
+
+// peakFlops is the flops of one iteration of each path's FMAPeak.
+var peakFlops = map[string]int{}
+
+// write generates f into stem.s and its declarations into stem.go.
+func write(f *amd64.File, stem string) {
+	asm, stubs, err := f.Generate(command)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := writeFile(stem+".s", asm); err != nil {
+		log.Fatal(err)
+	}
+	if err := writeFile(stem+".go", stubs); err != nil {
 		log.Fatal(err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/backprop-go/backprop/gen/amd64"
 	"github.com/backprop-go/backprop/gen/kernel"
 )
 
@@ -35,8 +36,22 @@ func writeTables(dir string) error {
 			fmt.Fprintf(&t, "\t%sStream %s\n", k.Name, k.Signature())
 		}
 	}
+	t.WriteString("}\n\n")
+	t.WriteString("// Sgemm holds one path's GEMM micro-kernel and its shape.\n")
+	t.WriteString("type Sgemm struct {\n")
+	t.WriteString("\tMR, NR int // the tile of C one call computes\n\n")
+	t.WriteString("\t// Micro computes C[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C,\n")
+	t.WriteString("\t// C rows being ldc floats apart; beta = 0 leaves C unread.\n")
+	fmt.Fprintf(&t, "\tMicro %s\n\n", amd64.MicroSignature)
+	t.WriteString("\t// FMAPeak runs n iterations of independent FMAs on registers,\n")
+	t.WriteString("\t// PeakFlops flops each, to measure the core's peak.\n")
+	t.WriteString("\tFMAPeak   func(n int)\n\n")
+	t.WriteString("\t// CopyA and CopyB pack rows of at most MR (NR) floats into slots of MR (NR):\n")
+	t.WriteString("\t// dst[p·W : p·W+W] = src[p·ld : p·ld+cols] followed by zeros, for p < rows.\n")
+	fmt.Fprintf(&t, "\tCopyA, CopyB %s\n", amd64.CopySignature)
+	t.WriteString("\tPeakFlops int\n")
 	t.WriteString("}\n")
-	if err := writeGo(filepath.Join(dir, "elementwise.go"), t.Bytes()); err != nil {
+	if err := writeGo(filepath.Join(dir, "tables.go"), t.Bytes()); err != nil {
 		return err
 	}
 
@@ -54,8 +69,12 @@ func writeTables(dir string) error {
 			}
 		}
 		v.WriteString("}\n")
+		m := micro[isa]
+		fmt.Fprintf(&v, "\n// Sgemm%s is the %s path of Sgemm.\n", isa, isa)
+		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, FMAPeak: FMAPeak%s, PeakFlops: %d, CopyA: %s, CopyB: %s}\n",
+			isa, m.MR, m.NR, m.Name(amd64.ISA{Name: isa}), isa, peakFlops[isa], amd64.PackCopyName(m.MR), amd64.PackCopyName(m.NR))
 	}
-	return writeGo(filepath.Join(dir, "elementwise_amd64.go"), v.Bytes())
+	return writeGo(filepath.Join(dir, "tables_amd64.go"), v.Bytes())
 }
 
 func writeGo(path string, src []byte) error {

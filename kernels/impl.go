@@ -20,6 +20,11 @@ const EnvVar = "BACKPROP_KERNELS"
 type Impl struct {
 	name string
 	ew   asm.Elementwise
+	gm   *gemmPath
+
+	// peak runs n iterations of peakFlops flops of independent FMAs.
+	peak      func(n int)
+	peakFlops int
 }
 
 // Name returns the path's name: "generic", "avx2", "avx512" or "neon".
@@ -31,7 +36,7 @@ func (p *Impl) String() string { return p.name }
 // knownPaths names every path of every architecture.
 var knownPaths = []string{"avx512", "avx2", "neon", "generic"}
 
-var generic = &Impl{name: "generic", ew: elementwiseGeneric}
+var generic = &Impl{name: "generic", ew: elementwiseGeneric, gm: newGemmPath(4, 4, sgemmMicroGeneric, packers{})}
 
 // paths lists every path this CPU can run, best first; the last is always
 // the generic one. It is filled at init and never changed.

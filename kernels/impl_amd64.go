@@ -17,10 +17,19 @@ func cpuPaths() []*Impl {
 	c := cpuid.CPU
 	if c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL,
 		cpuid.AVX2, cpuid.FMA3) {
-		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512})
+		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512, gm: gemmOf(asm.SgemmAVX512),
+			peak: asm.SgemmAVX512.FMAPeak, peakFlops: asm.SgemmAVX512.PeakFlops})
 	}
 	if c.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
-		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2})
+		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2, gm: gemmOf(asm.SgemmAVX2),
+			peak: asm.SgemmAVX2.FMAPeak, peakFlops: asm.SgemmAVX2.PeakFlops})
 	}
 	return out
+}
+
+func gemmOf(s asm.Sgemm) *gemmPath {
+	return newGemmPath(s.MR, s.NR, s.Micro, packers{
+		interleave8: asm.PackInterleave8, interleave4: asm.PackInterleave4,
+		copyA: s.CopyA, copyB: s.CopyB,
+	})
 }

@@ -32,13 +32,12 @@ type File struct {
 	*build.Context
 	ISA    ISA
 	consts map[uint32]operand.Mem
-	tail   operand.Mem // tail-mask table
-	hasTbl bool
+	tables map[string]operand.Mem // mask tables, by name
 }
 
 // NewFile starts a file of functions for isa.
 func NewFile(isa ISA) *File {
-	f := &File{Context: build.NewContext(), ISA: isa, consts: map[uint32]operand.Mem{}}
+	f := &File{Context: build.NewContext(), ISA: isa, consts: map[uint32]operand.Mem{}, tables: map[string]operand.Mem{}}
 	f.Package("github.com/backprop-go/backprop/kernels/asm")
 	f.ConstraintExpr("!purego,gc")
 	return f
@@ -72,30 +71,41 @@ func (f *File) constMem(bits uint32) operand.Mem {
 	return m
 }
 
-// tailTable returns the table of tail masks: on EVEX, 16 uint16 with the low
-// i bits set at index i; on AVX2, 8 all-ones int32 then 8 zeros, so that the
-// 8 int32 at index 8−i have their first i lanes set.
+// tailTable returns the table of tail masks of the ISA: on EVEX, 16 uint16
+// with the low i bits set at index i; on AVX2, laneMaskTable.
 func (f *File) tailTable() operand.Mem {
-	if f.hasTbl {
-		return f.tail
+	if !f.ISA.EVEX {
+		return f.laneMaskTable()
 	}
-	f.tail = f.StaticGlobal("tailmask")
+	if m, ok := f.tables["tailmask"]; ok {
+		return m
+	}
+	m := f.StaticGlobal("tailmask")
 	f.DataAttributes(attr.RODATA | attr.NOPTR)
-	if f.ISA.EVEX {
-		for i := 0; i < 16; i++ {
-			f.AppendDatum(operand.U16(1<<i - 1))
-		}
-	} else {
-		for i := 0; i < 16; i++ {
-			v := uint32(0)
-			if i < 8 {
-				v = math.MaxUint32
-			}
-			f.AppendDatum(operand.U32(v))
-		}
+	for i := 0; i < 16; i++ {
+		f.AppendDatum(operand.U16(1<<i - 1))
 	}
-	f.hasTbl = true
-	return f.tail
+	f.tables["tailmask"] = m
+	return m
+}
+
+// laneMaskTable returns 8 all-ones int32 then 8 zeros: the 8 int32 at index
+// 8−i are a ymm mask of the first i lanes.
+func (f *File) laneMaskTable() operand.Mem {
+	if m, ok := f.tables["lanemask"]; ok {
+		return m
+	}
+	m := f.StaticGlobal("lanemask")
+	f.DataAttributes(attr.RODATA | attr.NOPTR)
+	for i := 0; i < 16; i++ {
+		v := uint32(0)
+		if i < 8 {
+			v = math.MaxUint32
+		}
+		f.AppendDatum(operand.U32(v))
+	}
+	f.tables["lanemask"] = m
+	return m
 }
 
 // Elementwise emits k for the file's ISA and, if k.Stream, its streaming

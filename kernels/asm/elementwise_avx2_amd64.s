@@ -50,7 +50,7 @@ AxpyAVX2_single:
 AxpyAVX2_tail:
 	TESTQ      DX, DX
 	JZ         AxpyAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y1
@@ -64,23 +64,23 @@ AxpyAVX2_done:
 	VZEROUPPER
 	RET
 
-DATA tailmask<>+0(SB)/4, $0xffffffff
-DATA tailmask<>+4(SB)/4, $0xffffffff
-DATA tailmask<>+8(SB)/4, $0xffffffff
-DATA tailmask<>+12(SB)/4, $0xffffffff
-DATA tailmask<>+16(SB)/4, $0xffffffff
-DATA tailmask<>+20(SB)/4, $0xffffffff
-DATA tailmask<>+24(SB)/4, $0xffffffff
-DATA tailmask<>+28(SB)/4, $0xffffffff
-DATA tailmask<>+32(SB)/4, $0x00000000
-DATA tailmask<>+36(SB)/4, $0x00000000
-DATA tailmask<>+40(SB)/4, $0x00000000
-DATA tailmask<>+44(SB)/4, $0x00000000
-DATA tailmask<>+48(SB)/4, $0x00000000
-DATA tailmask<>+52(SB)/4, $0x00000000
-DATA tailmask<>+56(SB)/4, $0x00000000
-DATA tailmask<>+60(SB)/4, $0x00000000
-GLOBL tailmask<>(SB), RODATA|NOPTR, $64
+DATA lanemask<>+0(SB)/4, $0xffffffff
+DATA lanemask<>+4(SB)/4, $0xffffffff
+DATA lanemask<>+8(SB)/4, $0xffffffff
+DATA lanemask<>+12(SB)/4, $0xffffffff
+DATA lanemask<>+16(SB)/4, $0xffffffff
+DATA lanemask<>+20(SB)/4, $0xffffffff
+DATA lanemask<>+24(SB)/4, $0xffffffff
+DATA lanemask<>+28(SB)/4, $0xffffffff
+DATA lanemask<>+32(SB)/4, $0x00000000
+DATA lanemask<>+36(SB)/4, $0x00000000
+DATA lanemask<>+40(SB)/4, $0x00000000
+DATA lanemask<>+44(SB)/4, $0x00000000
+DATA lanemask<>+48(SB)/4, $0x00000000
+DATA lanemask<>+52(SB)/4, $0x00000000
+DATA lanemask<>+56(SB)/4, $0x00000000
+DATA lanemask<>+60(SB)/4, $0x00000000
+GLOBL lanemask<>(SB), RODATA|NOPTR, $64
 
 // func ScaleAVX2(dst *float32, x *float32, n int, alpha float32)
 // Requires: AVX, AVX2, SSE
@@ -122,7 +122,7 @@ ScaleAVX2_single:
 ScaleAVX2_tail:
 	TESTQ      DX, DX
 	JZ         ScaleAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y1
@@ -176,7 +176,7 @@ AddAVX2_single:
 AddAVX2_tail:
 	TESTQ      BX, BX
 	JZ         AddAVX2_done
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       BX, R8
 	VMOVDQU    (DI)(R8*4), Y0
@@ -208,7 +208,7 @@ TEXT ·AddStreamAVX2(SB), NOSPLIT, $0-32
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
 	JZ         AddStreamAVX2_aligned
-	LEAQ       tailmask<>+0(SB), R8
+	LEAQ       lanemask<>+0(SB), R8
 	MOVQ       $0x00000008, R9
 	SUBQ       DI, R9
 	VMOVDQU    (R8)(R9*4), Y0
@@ -252,7 +252,7 @@ AddStreamAVX2_single:
 AddStreamAVX2_tail:
 	TESTQ      BX, BX
 	JZ         AddStreamAVX2_done
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       BX, R8
 	VMOVDQU    (DI)(R8*4), Y0
@@ -309,7 +309,7 @@ MulAVX2_single:
 MulAVX2_tail:
 	TESTQ      BX, BX
 	JZ         MulAVX2_done
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       BX, R8
 	VMOVDQU    (DI)(R8*4), Y0
@@ -341,7 +341,7 @@ TEXT ·MulStreamAVX2(SB), NOSPLIT, $0-32
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
 	JZ         MulStreamAVX2_aligned
-	LEAQ       tailmask<>+0(SB), R8
+	LEAQ       lanemask<>+0(SB), R8
 	MOVQ       $0x00000008, R9
 	SUBQ       DI, R9
 	VMOVDQU    (R8)(R9*4), Y0
@@ -385,7 +385,7 @@ MulStreamAVX2_single:
 MulStreamAVX2_tail:
 	TESTQ      BX, BX
 	JZ         MulStreamAVX2_done
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       BX, R8
 	VMOVDQU    (DI)(R8*4), Y0
@@ -440,7 +440,7 @@ SubScalarAVX2_single:
 SubScalarAVX2_tail:
 	TESTQ      DX, DX
 	JZ         SubScalarAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y1
@@ -495,7 +495,7 @@ DotAVX2_single:
 DotAVX2_tail:
 	TESTQ      DX, DX
 	JZ         DotAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y2
@@ -554,7 +554,7 @@ SumAVX2_single:
 SumAVX2_tail:
 	TESTQ      CX, CX
 	JZ         SumAVX2_done
-	LEAQ       tailmask<>+0(SB), BX
+	LEAQ       lanemask<>+0(SB), BX
 	MOVQ       $0x00000008, SI
 	SUBQ       CX, SI
 	VMOVDQU    (BX)(SI*4), Y2
@@ -611,7 +611,7 @@ MaxAVX2_single:
 MaxAVX2_tail:
 	TESTQ        CX, CX
 	JZ           MaxAVX2_done
-	LEAQ         tailmask<>+0(SB), BX
+	LEAQ         lanemask<>+0(SB), BX
 	MOVQ         $0x00000008, SI
 	SUBQ         CX, SI
 	VMOVDQU      (BX)(SI*4), Y2
@@ -684,7 +684,7 @@ ReluAVX2_single:
 ReluAVX2_tail:
 	TESTQ      DX, DX
 	JZ         ReluAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y0
@@ -725,7 +725,7 @@ TEXT ·ReluStreamAVX2(SB), NOSPLIT, $0-24
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
 	JZ         ReluStreamAVX2_aligned
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       SI, R8
 	VMOVDQU    (DI)(R8*4), Y0
@@ -769,7 +769,7 @@ ReluStreamAVX2_single:
 ReluStreamAVX2_tail:
 	TESTQ      DX, DX
 	JZ         ReluStreamAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y0
@@ -830,7 +830,7 @@ LeakyReluAVX2_single:
 LeakyReluAVX2_tail:
 	TESTQ      DX, DX
 	JZ         LeakyReluAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y1
@@ -864,7 +864,7 @@ TEXT ·LeakyReluStreamAVX2(SB), NOSPLIT, $0-28
 	CMOVQGT    DX, SI
 	TESTQ      SI, SI
 	JZ         LeakyReluStreamAVX2_aligned
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       SI, R8
 	VMOVDQU    (DI)(R8*4), Y1
@@ -912,7 +912,7 @@ LeakyReluStreamAVX2_single:
 LeakyReluStreamAVX2_tail:
 	TESTQ      DX, DX
 	JZ         LeakyReluStreamAVX2_done
-	LEAQ       tailmask<>+0(SB), SI
+	LEAQ       lanemask<>+0(SB), SI
 	MOVQ       $0x00000008, DI
 	SUBQ       DX, DI
 	VMOVDQU    (SI)(DI*4), Y1
@@ -1035,7 +1035,7 @@ ExpAVX2_single:
 ExpAVX2_tail:
 	TESTQ        DX, DX
 	JZ           ExpAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y0
@@ -1208,7 +1208,7 @@ TEXT ·ExpStreamAVX2(SB), NOSPLIT, $0-24
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
 	JZ           ExpStreamAVX2_aligned
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         SI, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -1340,7 +1340,7 @@ ExpStreamAVX2_single:
 ExpStreamAVX2_tail:
 	TESTQ        DX, DX
 	JZ           ExpStreamAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y0
@@ -1494,7 +1494,7 @@ ExpSubSumAVX2_single:
 ExpSubSumAVX2_tail:
 	TESTQ        DX, DX
 	JZ           ExpSubSumAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y3
@@ -1654,7 +1654,7 @@ SumExpSubAVX2_single:
 SumExpSubAVX2_tail:
 	TESTQ        CX, CX
 	JZ           SumExpSubAVX2_done
-	LEAQ         tailmask<>+0(SB), BX
+	LEAQ         lanemask<>+0(SB), BX
 	MOVQ         $0x00000008, SI
 	SUBQ         CX, SI
 	VMOVDQU      (BX)(SI*4), Y3
@@ -1819,7 +1819,7 @@ SigmoidAVX2_single:
 SigmoidAVX2_tail:
 	TESTQ        DX, DX
 	JZ           SigmoidAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y0
@@ -1886,7 +1886,7 @@ TEXT ·SigmoidStreamAVX2(SB), NOSPLIT, $0-24
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
 	JZ           SigmoidStreamAVX2_aligned
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         SI, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -2034,7 +2034,7 @@ SigmoidStreamAVX2_single:
 SigmoidStreamAVX2_tail:
 	TESTQ        DX, DX
 	JZ           SigmoidStreamAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y0
@@ -2230,7 +2230,7 @@ TanhAVX2_single:
 TanhAVX2_tail:
 	TESTQ        DX, DX
 	JZ           TanhAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y0
@@ -2379,7 +2379,7 @@ TEXT ·TanhStreamAVX2(SB), NOSPLIT, $0-24
 	CMOVQGT      DX, SI
 	TESTQ        SI, SI
 	JZ           TanhStreamAVX2_aligned
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         SI, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -2575,7 +2575,7 @@ TanhStreamAVX2_single:
 TanhStreamAVX2_tail:
 	TESTQ        DX, DX
 	JZ           TanhStreamAVX2_done
-	LEAQ         tailmask<>+0(SB), SI
+	LEAQ         lanemask<>+0(SB), SI
 	MOVQ         $0x00000008, DI
 	SUBQ         DX, DI
 	VMOVDQU      (SI)(DI*4), Y0
@@ -2676,7 +2676,7 @@ ReluDeltaAVX2_single:
 ReluDeltaAVX2_tail:
 	TESTQ        BX, BX
 	JZ           ReluDeltaAVX2_done
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         BX, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -2710,7 +2710,7 @@ TEXT ·ReluDeltaStreamAVX2(SB), NOSPLIT, $0-32
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
 	JZ           ReluDeltaStreamAVX2_aligned
-	LEAQ         tailmask<>+0(SB), R8
+	LEAQ         lanemask<>+0(SB), R8
 	MOVQ         $0x00000008, R9
 	SUBQ         DI, R9
 	VMOVDQU      (R8)(R9*4), Y0
@@ -2762,7 +2762,7 @@ ReluDeltaStreamAVX2_single:
 ReluDeltaStreamAVX2_tail:
 	TESTQ        BX, BX
 	JZ           ReluDeltaStreamAVX2_done
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         BX, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -2829,7 +2829,7 @@ LeakyReluDeltaAVX2_single:
 LeakyReluDeltaAVX2_tail:
 	TESTQ      BX, BX
 	JZ         LeakyReluDeltaAVX2_done
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       BX, R8
 	VMOVDQU    (DI)(R8*4), Y1
@@ -2865,7 +2865,7 @@ TEXT ·LeakyReluDeltaStreamAVX2(SB), NOSPLIT, $0-36
 	CMOVQGT    BX, DI
 	TESTQ      DI, DI
 	JZ         LeakyReluDeltaStreamAVX2_aligned
-	LEAQ       tailmask<>+0(SB), R8
+	LEAQ       lanemask<>+0(SB), R8
 	MOVQ       $0x00000008, R9
 	SUBQ       DI, R9
 	VMOVDQU    (R8)(R9*4), Y1
@@ -2917,7 +2917,7 @@ LeakyReluDeltaStreamAVX2_single:
 LeakyReluDeltaStreamAVX2_tail:
 	TESTQ      BX, BX
 	JZ         LeakyReluDeltaStreamAVX2_done
-	LEAQ       tailmask<>+0(SB), DI
+	LEAQ       lanemask<>+0(SB), DI
 	MOVQ       $0x00000008, R8
 	SUBQ       BX, R8
 	VMOVDQU    (DI)(R8*4), Y1
@@ -2985,7 +2985,7 @@ SigmoidDeltaAVX2_single:
 SigmoidDeltaAVX2_tail:
 	TESTQ        BX, BX
 	JZ           SigmoidDeltaAVX2_done
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         BX, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -3020,7 +3020,7 @@ TEXT ·SigmoidDeltaStreamAVX2(SB), NOSPLIT, $0-32
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
 	JZ           SigmoidDeltaStreamAVX2_aligned
-	LEAQ         tailmask<>+0(SB), R8
+	LEAQ         lanemask<>+0(SB), R8
 	MOVQ         $0x00000008, R9
 	SUBQ         DI, R9
 	VMOVDQU      (R8)(R9*4), Y0
@@ -3076,7 +3076,7 @@ SigmoidDeltaStreamAVX2_single:
 SigmoidDeltaStreamAVX2_tail:
 	TESTQ        BX, BX
 	JZ           SigmoidDeltaStreamAVX2_done
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         BX, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -3148,7 +3148,7 @@ TanhDeltaAVX2_single:
 TanhDeltaAVX2_tail:
 	TESTQ        BX, BX
 	JZ           TanhDeltaAVX2_done
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         BX, R8
 	VMOVDQU      (DI)(R8*4), Y0
@@ -3184,7 +3184,7 @@ TEXT ·TanhDeltaStreamAVX2(SB), NOSPLIT, $0-32
 	CMOVQGT      BX, DI
 	TESTQ        DI, DI
 	JZ           TanhDeltaStreamAVX2_aligned
-	LEAQ         tailmask<>+0(SB), R8
+	LEAQ         lanemask<>+0(SB), R8
 	MOVQ         $0x00000008, R9
 	SUBQ         DI, R9
 	VMOVDQU      (R8)(R9*4), Y0
@@ -3244,7 +3244,7 @@ TanhDeltaStreamAVX2_single:
 TanhDeltaStreamAVX2_tail:
 	TESTQ        BX, BX
 	JZ           TanhDeltaStreamAVX2_done
-	LEAQ         tailmask<>+0(SB), DI
+	LEAQ         lanemask<>+0(SB), DI
 	MOVQ         $0x00000008, R8
 	SUBQ         BX, R8
 	VMOVDQU      (DI)(R8*4), Y0

@@ -38,6 +38,9 @@ var ElementwiseAVX2 = Elementwise{
 	TanhDeltaStream:      TanhDeltaStreamAVX2,
 }
 
+// SgemmAVX2 is the AVX2 path of Sgemm.
+var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, FMAPeak: FMAPeakAVX2, PeakFlops: 192, CopyA: PackCopy6, CopyB: PackCopy16}
+
 // ElementwiseAVX512 is the AVX512 path of every elementwise kernel.
 var ElementwiseAVX512 = Elementwise{
 	Axpy:                 AxpyAVX512,
@@ -71,3 +74,6 @@ var ElementwiseAVX512 = Elementwise{
 	TanhDelta:            TanhDeltaAVX512,
 	TanhDeltaStream:      TanhDeltaStreamAVX512,
 }
+
+// SgemmAVX512 is the AVX512 path of Sgemm.
+var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, FMAPeak: FMAPeakAVX512, PeakFlops: 768, CopyA: PackCopy12, CopyB: PackCopy32}

@@ -144,3 +144,21 @@ type Elementwise struct {
 	// is not one of the inputs and will not be read again soon.
 	TanhDeltaStream func(dst, grad, a *float32, n int)
 }
+
+// Sgemm holds one path's GEMM micro-kernel and its shape.
+type Sgemm struct {
+	MR, NR int // the tile of C one call computes
+
+	// Micro computes C[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C,
+	// C rows being ldc floats apart; beta = 0 leaves C unread.
+	Micro func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
+	// FMAPeak runs n iterations of independent FMAs on registers,
+	// PeakFlops flops each, to measure the core's peak.
+	FMAPeak func(n int)
+
+	// CopyA and CopyB pack rows of at most MR (NR) floats into slots of MR (NR):
+	// dst[p·W : p·W+W] = src[p·ld : p·ld+cols] followed by zeros, for p < rows.
+	CopyA, CopyB func(dst *float32, src *float32, ld int, rows int, cols int)
+	PeakFlops    int
+}

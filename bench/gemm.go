@@ -1,0 +1,66 @@
+package bench
+
+import "fmt"
+
+// Shape is one GEMM problem: C (M×N) = op(A) (M×K) · op(B) (K×N).
+type Shape struct {
+	Name         string
+	TA, TB       bool
+	M, N, K      int
+	MLP          bool // one of the products of training the MNIST network
+	Threads      int  // 0: every thread
+	OnlyOneGroup bool
+}
+
+// Flops is the number of floating-point operations of one product.
+func (s Shape) Flops() float64 { return 2 * float64(s.M) * float64(s.N) * float64(s.K) }
+
+// Square returns the square shapes.
+func Square() []Shape {
+	var out []Shape
+	for _, n := range []int{64, 128, 256, 512, 1024, 2048} {
+		out = append(out, Shape{Name: fmt.Sprintf("NN/%d", n), M: n, N: n, K: n})
+	}
+	return out
+}
+
+// MLPShapes returns the products of one training step of the network
+// 784-256-128-10 at each batch size: the forward product X·Wᵀ (NT), the
+// input gradient δ·W (NN) and the weight gradient δᵀ·X (TN) of each layer.
+func MLPShapes() []Shape {
+	var out []Shape
+	layers := [][2]int{{784, 256}, {256, 128}, {128, 10}}
+	for _, batch := range []int{32, 128, 256} {
+		for _, l := range layers {
+			in, o := l[0], l[1]
+			out = append(out,
+				Shape{Name: fmt.Sprintf("fwd/%dx%dx%d", batch, in, o), TB: true, M: batch, N: o, K: in, MLP: true},
+				Shape{Name: fmt.Sprintf("wgrad/%dx%dx%d", o, batch, in), TA: true, M: o, N: in, K: batch, MLP: true})
+			if in != 784 { // the first layer's input gradient is never needed
+				out = append(out, Shape{Name: fmt.Sprintf("igrad/%dx%dx%d", batch, o, in), M: batch, N: in, K: o, MLP: true})
+			}
+		}
+	}
+	return out
+}
+
+// Operands returns A, B and C for s, filled with small values, and their
+// leading dimensions.
+func (s Shape) Operands() (a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	ra, ca := s.M, s.K
+	if s.TA {
+		ra, ca = s.K, s.M
+	}
+	rb, cb := s.K, s.N
+	if s.TB {
+		rb, cb = s.N, s.K
+	}
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(i%17)/16 - 0.5
+		}
+		return x
+	}
+	return fill(ra * ca), ca, fill(rb * cb), cb, fill(s.M * s.N), s.N
+}

@@ -1,0 +1,259 @@
+package kernels
+
+import (
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// The GEMM of every path has the structure of Goto's algorithm as BLIS
+// writes it: five loops around a micro-kernel that computes an MR×NR tile
+// of C from an MR-row panel of A and an NR-column panel of B, both packed
+// so that the micro-kernel reads them contiguously.
+//
+//	for jc over n, NC at a time:
+//	  for pc over k, KC at a time:       pack B[pc:pc+KC, jc:jc+NC] in NR-column panels (L3)
+//	    for ic over m, MC at a time:     pack A[ic:ic+MC, pc:pc+KC] in MR-row panels (L2)
+//	      for jr over NC, NR at a time:  one B panel (L1)
+//	        for ir over MC, MR at a time: micro-kernel
+//
+// Packing absorbs the transposes: the micro-kernel never knows whether A
+// or B was transposed. Partial panels are padded with zeros; the
+// micro-kernel computes whole tiles and writes only the valid corner of C.
+
+// gemmPath is one path's GEMM: its micro-kernel and cache blocking.
+type gemmPath struct {
+	mr, nr     int
+	micro      func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr, nr int, alpha, beta float32)
+	pk         packers
+	kc, mc, nc int
+	work       sync.Pool // *gemmWork of this blocking
+}
+
+// gemmWork holds one goroutine's packing buffers, 64-byte aligned.
+type gemmWork struct {
+	a, b []float32
+}
+
+// newGemmPath sizes the blocking of an mr×nr micro-kernel from the cache
+// sizes cpuid reports, falling back to common ones when it reports none:
+// a KC×NR panel of B takes half of L1, an MC×KC block of A half of L2, and
+// a KC×NC block of B a few MiB.
+func newGemmPath(mr, nr int, micro func(int, *float32, int, *float32, int, *float32, int, int, int, float32, float32), pk packers) *gemmPath {
+	l1, l2 := cpuid.CPU.Cache.L1D, cpuid.CPU.Cache.L2
+	if l1 <= 0 {
+		l1 = 32 << 10
+	}
+	if l2 <= 0 {
+		l2 = 1 << 20
+	}
+	g := &gemmPath{mr: mr, nr: nr, micro: micro, pk: pk}
+	g.kc = clamp(l1/2/(4*nr), 64, 512) &^ 7
+	g.mc = max(clamp(l2/2/(4*g.kc), mr, 4096)/mr*mr, mr)
+	g.nc = max(clamp((4<<20)/(4*g.kc), nr, 8192)/nr*nr, nr)
+	return g
+}
+
+func clamp(v, lo, hi int) int { return min(max(v, lo), hi) }
+
+func (g *gemmPath) getWork() *gemmWork {
+	if w, ok := g.work.Get().(*gemmWork); ok {
+		return w
+	}
+	return &gemmWork{
+		a: alignedFloats(g.mc * g.kc),
+		b: alignedFloats(g.kc * g.nc),
+	}
+}
+
+// alignedFloats returns n float32 starting on a 64-byte boundary.
+func alignedFloats(n int) []float32 {
+	s := make([]float32, n+16)
+	off := int(-uintptr(unsafe.Pointer(unsafe.SliceData(s)))&63) / 4
+	return s[off : off+n : off+n]
+}
+
+// gemm runs C = alpha·op(A)·op(B) + beta·C on checked arguments, then ep
+// on every tile of C once its sum is complete.
+func (p *Impl) gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int, ep *epilogue) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		p.scaleRows(c, m, n, ldc, beta)
+		if ep != nil {
+			ep.apply(p, c, ldc, 0, 0, m, n)
+		}
+		return
+	}
+	g := p.gm
+	w := g.getWork()
+	defer g.work.Put(w)
+	for jc := 0; jc < n; jc += g.nc {
+		nc := min(g.nc, n-jc)
+		for pc := 0; pc < k; pc += g.kc {
+			kc := min(g.kc, k-pc)
+			bet := beta
+			if pc > 0 {
+				bet = 1
+			}
+			last := pc+kc == k
+			g.packB(w.b, b, ldb, tB, pc, jc, kc, nc)
+			for ic := 0; ic < m; ic += g.mc {
+				mc := min(g.mc, m-ic)
+				g.packA(w.a, a, lda, tA, ic, pc, mc, kc)
+				for jr := 0; jr < nc; jr += g.nr {
+					nr := min(g.nr, nc-jr)
+					bp := &w.b[jr*kc]
+					for ir := 0; ir < mc; ir += g.mr {
+						mr := min(g.mr, mc-ir)
+						g.micro(kc, &w.a[ir*kc], g.mr, bp, g.nr, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, alpha, bet)
+						if last && ep != nil {
+							ep.apply(p, c, ldc, ic+ir, jc+jr, mr, nr)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// scaleRows sets C = beta·C (C = 0 when beta is 0, whatever C held).
+func (p *Impl) scaleRows(c []float32, m, n, ldc int, beta float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			p.Scale(beta, row)
+		}
+	}
+}
+
+// packA packs the mc×kc block of op(A) at (i0, p0) into MR-row panels: panel
+// r holds, for each step p, the MR values op(A)[i0+r·MR … +MR, p0+p], rows
+// past mc being zero.
+func (g *gemmPath) packA(dst, a []float32, lda int, tA bool, i0, p0, mc, kc int) {
+	mr := g.mr
+	for ir := 0; ir < mc; ir += mr {
+		rows := min(mr, mc-ir)
+		panel := dst[ir*kc : ir*kc+mr*kc]
+		if tA {
+			// op(A)[i, p] = a[p·lda + i]: each step's values are contiguous.
+			copyRows(g.pk.copyA, panel, mr, a[p0*lda+i0+ir:], lda, kc, rows)
+		} else {
+			// op(A)[i, p] = a[i·lda + p]: a transpose.
+			g.pk.interleave(panel, mr, a[(i0+ir)*lda+p0:], lda, rows, kc)
+		}
+	}
+}
+
+// packB packs the kc×nc block of op(B) at (p0, j0) into NR-column panels:
+// panel j holds, for each step p, the NR values op(B)[p0+p, j0+j·NR … +NR],
+// columns past nc being zero.
+func (g *gemmPath) packB(dst, b []float32, ldb int, tB bool, p0, j0, kc, nc int) {
+	nr := g.nr
+	for jr := 0; jr < nc; jr += nr {
+		cols := min(nr, nc-jr)
+		panel := dst[jr*kc : jr*kc+nr*kc]
+		if !tB {
+			copyRows(g.pk.copyB, panel, nr, b[p0*ldb+j0+jr:], ldb, kc, cols)
+		} else {
+			g.pk.interleave(panel, nr, b[(j0+jr)*ldb+p0:], ldb, cols, kc)
+		}
+	}
+}
+
+// packers are the packing kernels of a path; nil ones fall back to Go.
+type packers struct {
+	// interleave8 and interleave4 set dst[p·w + r] = src[r·ld + p] for
+	// r < 8 (or 4) and p < cols, cols a multiple of 8 (or 4).
+	interleave8, interleave4 func(dst *float32, w int, src *float32, ld int, cols int)
+	// copyA and copyB set dst[p·W : p·W+W] to src[p·ld : p·ld+cols] and
+	// zeros, W being MR (for A) or NR (for B).
+	copyA, copyB func(dst *float32, src *float32, ld int, rows, cols int)
+}
+
+// interleave sets dst[p·w + r] = src[r·ld + p] for r < rows and p < cols,
+// and dst[p·w + r] = 0 for rows ≤ r < w: rows of src become the
+// interleaved columns of dst.
+func (pk *packers) interleave(dst []float32, w int, src []float32, ld, rows, cols int) {
+	r := 0
+	scalar := func(r0, r1, p0 int) {
+		for r := r0; r < r1; r++ {
+			row := src[r*ld : r*ld+cols]
+			for p := p0; p < cols; p++ {
+				dst[p*w+r] = row[p]
+			}
+		}
+	}
+	if c8 := cols &^ 7; pk.interleave8 != nil && c8 > 0 {
+		for ; r+8 <= rows; r += 8 {
+			pk.interleave8(&dst[r], w, &src[r*ld], ld, c8)
+			scalar(r, r+8, c8)
+		}
+	}
+	if c4 := cols &^ 3; pk.interleave4 != nil && c4 > 0 && r+4 <= rows {
+		pk.interleave4(&dst[r], w, &src[r*ld], ld, c4)
+		scalar(r, r+4, c4)
+		r += 4
+	}
+	scalar(r, rows, 0)
+	if rows < w {
+		for p := 0; p < cols; p++ {
+			clear(dst[p*w+rows : p*w+w])
+		}
+	}
+}
+
+// copyRows sets dst[p·w : p·w+w] to src[p·ld : p·ld+cols] followed by
+// zeros, for p < rows, with the kernel k for width w if there is one.
+func copyRows(k func(dst *float32, src *float32, ld int, rows, cols int),
+	dst []float32, w int, src []float32, ld, rows, cols int) {
+	if rows == 0 {
+		return
+	}
+	if k != nil {
+		_ = src[(rows-1)*ld+cols-1] // the kernel reads no further
+		_ = dst[rows*w-1]
+		k(&dst[0], &src[0], ld, rows, cols)
+		return
+	}
+	for p := 0; p < rows; p++ {
+		d := dst[p*w : p*w+w]
+		copy(d, src[p*ld:p*ld+cols])
+		clear(d[cols:])
+	}
+}
+
+// epilogue is applied to each tile of C once the tile's sum is complete.
+type epilogue struct {
+	apply0 func(p *Impl, c []float32, ldc, i0, j0, mr, nr int)
+}
+
+func (e *epilogue) apply(p *Impl, c []float32, ldc, i0, j0, mr, nr int) {
+	e.apply0(p, c, ldc, i0, j0, mr, nr)
+}
+
+// MeasurePeak runs the FMA-throughput kernel of path p, independent FMAs on
+// registers, for about d and returns the rate in GFLOP/s: the ceiling its
+// GEMM is measured against. ok is false for paths without one.
+func MeasurePeak(p *Impl, d time.Duration) (gflops float64, ok bool) {
+	if p.peak == nil {
+		return 0, false
+	}
+	const iters = 1 << 16
+	p.peak(iters) // warm up: the clock ramps, the AVX-512 units power on
+	var n int
+	start := time.Now()
+	for time.Since(start) < d {
+		p.peak(iters)
+		n++
+	}
+	return float64(n) * iters * float64(p.peakFlops) / time.Since(start).Seconds() / 1e9, true
+}
