@@ -148,10 +148,14 @@ func checkGuardsBetween(t *testing.T, c []float32, off, m, n, ldc int, what stri
 }
 
 // gemmSizes returns the sizes every GEMM dimension is tested at on p: the
-// edges of its micro-kernel and of its blocking.
-func gemmSizes(p *Impl) []int {
+// edges of its micro-kernel and of its blocking (KC for k only: m and n
+// meet their blocking edges MC and NC in TestSgemmBlocks).
+func gemmSizes(p *Impl, k bool) []int {
 	g := p.gm
-	s := []int{0, 1, 2, 3, g.mr - 1, g.mr, g.mr + 1, g.nr - 1, g.nr, g.nr + 1, g.kc - 1, g.kc + 1, 257}
+	s := []int{0, 1, 2, 3, g.mr - 1, g.mr, g.mr + 1, g.nr - 1, g.nr, g.nr + 1, 257}
+	if k {
+		s = append(s, g.kc-1, g.kc+1)
+	}
 	slices.Sort(s)
 	return slices.Compact(s)
 }
@@ -161,11 +165,11 @@ var gemmScalars = []float32{0, 1, -1, 0.5}
 func TestSgemm(t *testing.T) {
 	forEachPath(t, func(t *testing.T, p *Impl) {
 		r := rand.New(rand.NewPCG(7, 7))
-		sizes := gemmSizes(p)
+		sizes, ks := gemmSizes(p, false), gemmSizes(p, true)
 		combo := 0
 		for _, m := range sizes {
 			for _, n := range sizes {
-				for _, k := range sizes {
+				for _, k := range ks {
 					// Walk the transposes and the scalars so that every
 					// combination meets every size many times.
 					c := combo
@@ -173,7 +177,7 @@ func TestSgemm(t *testing.T) {
 					tA, tB := c%2 == 1, c/2%2 == 1
 					alpha := gemmScalars[c/4%4]
 					beta := gemmScalars[c/16%4]
-					if testing.Short() && m*n*k > 64*64*64 {
+					if m*n*k > 1<<24 || testing.Short() && m*n*k > 64*64*64 {
 						continue
 					}
 					g := newGemmCase(r, tA, tB, m, n, k, alpha, beta, c%5)
@@ -182,6 +186,31 @@ func TestSgemm(t *testing.T) {
 						tA, tB, m, n, k, alpha, beta, g.lda, g.ldb, g.ldc))
 				}
 			}
+		}
+	})
+}
+
+// TestSgemmBlocks crosses the MC and NC block edges (and KC) with one
+// large dimension at a time, and runs a product big enough to be cut
+// between threads, on every path.
+func TestSgemmBlocks(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		g := p.gm
+		r := rand.New(rand.NewPCG(9, 9))
+		shapes := [][3]int{
+			{g.mc + 1, 33, 20}, {g.mc - 1, 17, 3}, {2*g.mc + g.mr + 1, 5, 9},
+			{13, g.nc + 1, 11}, {7, g.nc - 1, 5}, {3, 2*g.nc + 3, 2},
+			{9, 10, 2*g.kc + 3},
+			{200, 300, 150}, // cut between threads when there are several
+		}
+		if testing.Short() {
+			shapes = shapes[len(shapes)-1:]
+		}
+		for i, s := range shapes {
+			tA, tB := i%2 == 1, i/2%2 == 1
+			gc := newGemmCase(r, tA, tB, s[0], s[1], s[2], 0.5, -1, i%3)
+			gc.run(p)
+			gc.check(t, fmt.Sprintf("tA=%v tB=%v m=%d n=%d k=%d", tA, tB, s[0], s[1], s[2]))
 		}
 	})
 }
