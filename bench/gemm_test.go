@@ -112,3 +112,47 @@ func BenchmarkFMAPeak(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFused measures the fused forms on the MLP's shapes next to the
+// plain product they extend, on the best path, one thread: forward
+// act(X·Wᵀ + b) with ReLU (storing z) and Sigmoid, and the backward delta
+// (δ·W) ⊙ σ'(z) with ReLU. Names: form/shape, plain/shape being the bare
+// Sgemm of the same shape.
+func BenchmarkFused(b *testing.B) {
+	p := kernels.Impls()[0]
+	for _, s := range MLPShapes() {
+		if !s.TB && !(s.TA == false && s.TB == false) {
+			continue // weight gradients have no fused form
+		}
+		a, lda, bb, ldb, c, ldc := s.Operands()
+		bias := make([]float32, s.N)
+		z := make([]float32, s.M*s.N)
+		run := func(name string, f func()) {
+			b.Run(name+"/"+s.Name, func(b *testing.B) {
+				withThreads(1, func() {
+					b.ReportAllocs()
+					for b.Loop() {
+						f()
+					}
+				})
+				b.ReportMetric(s.Flops()*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+		run("plain", func() { p.Sgemm(s.TA, s.TB, s.M, s.N, s.K, 1, a, lda, bb, ldb, 0, c, ldc) })
+		if s.TB {
+			run("reluz", func() {
+				p.SgemmBiasAct(s.TA, s.TB, s.M, s.N, s.K, a, lda, bb, ldb, bias,
+					kernels.Activation{Kind: kernels.ActReLU}, z, s.N, c, ldc)
+			})
+			run("sigmoid", func() {
+				p.SgemmBiasAct(s.TA, s.TB, s.M, s.N, s.K, a, lda, bb, ldb, bias,
+					kernels.Activation{Kind: kernels.ActSigmoid}, nil, 0, c, ldc)
+			})
+		} else {
+			run("reludelta", func() {
+				p.SgemmDelta(s.TA, s.TB, s.M, s.N, s.K, a, lda, bb, ldb,
+					kernels.Activation{Kind: kernels.ActReLU}, z, s.N, c, ldc)
+			})
+		}
+	}
+}

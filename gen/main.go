@@ -35,6 +35,9 @@ func main() {
 		g := amd64.NewFile(isa)
 		g.SgemmMicro(micro[isa.Name])
 		m := micro[isa.Name]
+		for _, t := range kernel.Tiles {
+			g.Tile(t, m)
+		}
 		g.PackCopy(m.MR)
 		g.PackCopy(m.NR)
 		if !isa.EVEX {

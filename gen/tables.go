@@ -48,8 +48,23 @@ func writeTables(dir string) error {
 	t.WriteString("\tFMAPeak   func(n int)\n\n")
 	t.WriteString("\t// CopyA and CopyB pack rows of at most MR (NR) floats into slots of MR (NR):\n")
 	t.WriteString("\t// dst[p·W : p·W+W] = src[p·ld : p·ld+cols] followed by zeros, for p < rows.\n")
-	fmt.Fprintf(&t, "\tCopyA, CopyB %s\n", amd64.CopySignature)
+	fmt.Fprintf(&t, "\tCopyA, CopyB %s\n\n", amd64.CopySignature)
+	t.WriteString("\t// Tiles are the epilogues of the fused forms, run on each tile of C once its\n")
+	t.WriteString("\t// sum is complete; see Tile.\n")
+	t.WriteString("\tTiles Tiles\n\n")
+	t.WriteString("\t// PeakFlops is the flops of one iteration of FMAPeak.\n")
 	t.WriteString("\tPeakFlops int\n")
+	t.WriteString("}\n\n")
+	t.WriteString("// Tiles holds the tile epilogues of the fused GEMM forms: for each mr×nr tile at\n")
+	t.WriteString("// c (rows ldc apart), with the bias of its first column at bias and the tile of\n")
+	t.WriteString("// the cached or pre-activation matrix at x (rows ldx apart).\n")
+	t.WriteString("type Tiles struct {\n")
+	for _, tl := range kernel.Tiles {
+		for _, l := range tl.Doc {
+			t.WriteString("\t// " + l + "\n")
+		}
+		fmt.Fprintf(&t, "\t%s %s\n", tl.Name, kernel.TileSignature)
+	}
 	t.WriteString("}\n")
 	if err := writeGo(filepath.Join(dir, "tables.go"), t.Bytes()); err != nil {
 		return err
@@ -71,8 +86,13 @@ func writeTables(dir string) error {
 		v.WriteString("}\n")
 		m := micro[isa]
 		fmt.Fprintf(&v, "\n// Sgemm%s is the %s path of Sgemm.\n", isa, isa)
-		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, FMAPeak: FMAPeak%s, PeakFlops: %d, CopyA: %s, CopyB: %s}\n",
-			isa, m.MR, m.NR, m.Name(amd64.ISA{Name: isa}), isa, peakFlops[isa], amd64.PackCopyName(m.MR), amd64.PackCopyName(m.NR))
+		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, FMAPeak: FMAPeak%s, PeakFlops: %d,\n",
+			isa, m.MR, m.NR, m.Name(amd64.ISA{Name: isa}), isa, peakFlops[isa])
+		fmt.Fprintf(&v, "\tCopyA: %s, CopyB: %s,\n\tTiles: Tiles{\n", amd64.PackCopyName(m.MR), amd64.PackCopyName(m.NR))
+		for _, tl := range kernel.Tiles {
+			fmt.Fprintf(&v, "\t\t%s: %s,\n", tl.Name, amd64.TileName(tl, amd64.ISA{Name: isa}))
+		}
+		v.WriteString("\t},\n}\n")
 	}
 	return writeGo(filepath.Join(dir, "tables_amd64.go"), v.Bytes())
 }

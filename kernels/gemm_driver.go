@@ -115,7 +115,7 @@ func (p *Impl) gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda in
 	if k == 0 || alpha == 0 {
 		p.scaleRows(c, m, n, ldc, beta)
 		if ep != nil {
-			ep.apply(p, c, ldc, 0, 0, m, n)
+			ep.applyAll(p.gm.nr, c, ldc, m, n)
 		}
 		return
 	}
@@ -153,7 +153,7 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 						mr := min(g.mr, mc-ir)
 						g.micro(kc, &w.a[ir*kc], g.mr, bp, g.nr, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, x.alpha, bet)
 						if last && x.ep != nil {
-							x.ep.apply(x.p, c, ldc, ic+ir, jc+jr, mr, nr)
+							x.ep.apply(c, ldc, ic+ir, jc+jr, mr, nr)
 						}
 					}
 				}
@@ -270,15 +270,6 @@ func copyRows(k func(dst *float32, src *float32, ld int, rows, cols int),
 		copy(d, src[p*ld:p*ld+cols])
 		clear(d[cols:])
 	}
-}
-
-// epilogue is applied to each tile of C once the tile's sum is complete.
-type epilogue struct {
-	apply0 func(p *Impl, c []float32, ldc, i0, j0, mr, nr int)
-}
-
-func (e *epilogue) apply(p *Impl, c []float32, ldc, i0, j0, mr, nr int) {
-	e.apply0(p, c, ldc, i0, j0, mr, nr)
 }
 
 // MeasurePeak runs the FMA-throughput kernel of path p, independent FMAs on

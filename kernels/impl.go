@@ -18,9 +18,10 @@ const EnvVar = "BACKPROP_KERNELS"
 // package-level functions, bound to that path; they check their arguments
 // the same way.
 type Impl struct {
-	name string
-	ew   asm.Elementwise
-	gm   *gemmPath
+	name  string
+	ew    asm.Elementwise
+	gm    *gemmPath
+	tiles tileSet // the epilogues of the fused GEMM forms
 
 	// peak runs n iterations of peakFlops flops of independent FMAs.
 	peak      func(n int)
@@ -36,7 +37,8 @@ func (p *Impl) String() string { return p.name }
 // knownPaths names every path of every architecture.
 var knownPaths = []string{"avx512", "avx2", "neon", "generic"}
 
-var generic = &Impl{name: "generic", ew: elementwiseGeneric, gm: newGemmPath(4, 4, sgemmMicroGeneric, packers{})}
+var generic = &Impl{name: "generic", ew: elementwiseGeneric,
+	gm: newGemmPath(4, 4, sgemmMicroGeneric, packers{}), tiles: genericTiles}
 
 // paths lists every path this CPU can run, best first; the last is always
 // the generic one. It is filled at init and never changed.

@@ -17,11 +17,11 @@ func cpuPaths() []*Impl {
 	c := cpuid.CPU
 	if c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL,
 		cpuid.AVX2, cpuid.FMA3) {
-		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512, gm: gemmOf(asm.SgemmAVX512),
+		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512, gm: gemmOf(asm.SgemmAVX512), tiles: tilesOf(asm.SgemmAVX512.Tiles),
 			peak: asm.SgemmAVX512.FMAPeak, peakFlops: asm.SgemmAVX512.PeakFlops})
 	}
 	if c.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
-		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2, gm: gemmOf(asm.SgemmAVX2),
+		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2, gm: gemmOf(asm.SgemmAVX2), tiles: tilesOf(asm.SgemmAVX2.Tiles),
 			peak: asm.SgemmAVX2.FMAPeak, peakFlops: asm.SgemmAVX2.PeakFlops})
 	}
 	return out
@@ -32,4 +32,12 @@ func gemmOf(s asm.Sgemm) *gemmPath {
 		interleave8: asm.PackInterleave8, interleave4: asm.PackInterleave4,
 		copyA: s.CopyA, copyB: s.CopyB,
 	})
+}
+
+func tilesOf(t asm.Tiles) tileSet {
+	return tileSet{
+		bias:  [...]tileFunc{t.BiasIdentity, t.BiasRelu, t.BiasLeakyRelu, t.BiasSigmoid, t.BiasTanh},
+		biasZ: [...]tileFunc{t.BiasIdentityZ, t.BiasReluZ, t.BiasLeakyReluZ, t.BiasSigmoidZ, t.BiasTanhZ},
+		delta: [...]tileFunc{nil, t.ReluDelta, t.LeakyReluDelta, t.SigmoidDelta, t.TanhDelta},
+	}
 }

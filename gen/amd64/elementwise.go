@@ -334,10 +334,6 @@ func (g *lowering) vector(i reg.GPVirtual, u int, mask reg.Register) {
 // instructions sit next to each other.
 func (g *lowering) vectors(i reg.GPVirtual, u0, count int, mask reg.Register) {
 	f := g.f
-	envs := make([][]operandOf, count)
-	for c := range envs {
-		envs[c] = make([]operandOf, len(g.body.Ops))
-	}
 	at := func(p reg.Register, u int) operand.Mem {
 		return operand.Mem{Base: p, Index: i, Scale: 4, Disp: 4 * u * f.ISA.Lanes}
 	}
@@ -346,7 +342,53 @@ func (g *lowering) vectors(i reg.GPVirtual, u0, count int, mask reg.Register) {
 		ptrOf[a.Name] = g.ptrs[j]
 	}
 	inputs := g.k.Inputs()
+	envs := g.lower(count, func(c int, op kernel.Op) operandOf {
+		r := f.vec()
+		f.load(at(ptrOf[inputs[op.In].Name], u0+c), mask, r)
+		return operandOf{r: r, owned: true}
+	})
+	outs := g.k.Outputs()
+	for c, env := range envs {
+		g.finish(env[g.body.Result].r, at, ptrOf, u0+c, mask)
+		for e, v := range g.body.Extra {
+			f.store(env[v].r, at(ptrOf[outs[e+1].Name], u0+c), mask)
+		}
+	}
+}
 
+// load loads a vector, under mask if it is not nil (an opmask on EVEX, a
+// vector on AVX2); masked-out lanes read as zero.
+func (f *File) load(m operand.Mem, mask reg.Register, r reg.Register) {
+	switch {
+	case mask == nil:
+		f.VMOVUPS(m, r)
+	case f.ISA.EVEX:
+		f.VMOVUPS_Z(m, mask, r)
+	default:
+		f.VMASKMOVPS(m, mask, r)
+	}
+}
+
+// store stores a vector, under mask if it is not nil.
+func (f *File) store(r reg.Register, m operand.Mem, mask reg.Register) {
+	switch {
+	case mask == nil:
+		f.VMOVUPS(r, m)
+	case f.ISA.EVEX:
+		f.VMOVUPS(r, mask, m)
+	default:
+		f.VMASKMOVPS(r, mask, m)
+	}
+}
+
+// lower emits count copies of the body, interleaved operation by operation
+// so that independent instructions sit next to each other, and returns
+// where each copy's values are. input supplies the value of an OpInput.
+func (g *lowering) lower(count int, input func(copy int, op kernel.Op) operandOf) [][]operandOf {
+	envs := make([][]operandOf, count)
+	for c := range envs {
+		envs[c] = make([]operandOf, len(g.body.Ops))
+	}
 	for idx, op := range g.body.Ops {
 		if g.last[idx] < 0 && op.Kind != kernel.OpConst {
 			continue
@@ -354,17 +396,7 @@ func (g *lowering) vectors(i reg.GPVirtual, u0, count int, mask reg.Register) {
 		for c, env := range envs {
 			switch op.Kind {
 			case kernel.OpInput:
-				r := f.vec()
-				m := at(ptrOf[inputs[op.In].Name], u0+c)
-				switch {
-				case mask == nil:
-					f.VMOVUPS(m, r)
-				case f.ISA.EVEX:
-					f.VMOVUPS_Z(m, mask, r)
-				default:
-					f.VMASKMOVPS(m, mask, r)
-				}
-				env[idx] = operandOf{r: r, owned: true}
+				env[idx] = input(c, op)
 			case kernel.OpScalar:
 				env[idx] = operandOf{r: g.scalars[op.In]}
 			case kernel.OpConst:
@@ -378,10 +410,7 @@ func (g *lowering) vectors(i reg.GPVirtual, u0, count int, mask reg.Register) {
 			}
 		}
 	}
-
-	for c, env := range envs {
-		g.finish(env[g.body.Result].r, at, ptrOf, u0+c, mask)
-	}
+	return envs
 }
 
 // finish stores one copy's result and folds it into its accumulator.
@@ -390,15 +419,10 @@ func (g *lowering) finish(res reg.Register, at func(reg.Register, int) operand.M
 	f := g.f
 	if out, ok := g.k.Output(); ok {
 		m := at(ptrOf[out.Name], u)
-		switch {
-		case mask == nil && g.stream:
+		if mask == nil && g.stream {
 			f.VMOVNTPS(res, m)
-		case mask == nil:
-			f.VMOVUPS(res, m)
-		case f.ISA.EVEX:
-			f.VMOVUPS(res, mask, m)
-		default:
-			f.VMASKMOVPS(res, mask, m)
+		} else {
+			f.store(res, m, mask)
 		}
 	}
 	if g.k.Reduce != kernel.NoReduce {
@@ -533,6 +557,8 @@ func (g *lowering) op(idx int, op kernel.Op, env []operandOf) operandOf {
 			ins = f.VMINPS
 		}
 		ins(g.reg(A), g.reg(B), dst)
+	case kernel.OpSqrt:
+		f.VSQRTPS(g.reg(A), dst)
 	case kernel.OpRound:
 		if f.ISA.EVEX {
 			f.VRNDSCALEPS(operand.U8(0), g.reg(A), dst)

@@ -145,32 +145,7 @@ func (f *File) microStore(m Micro, name string, acc [][]reg.VecVirtual) {
 	nr := f.Load(f.Param("nr"), f.GP64())
 	f.SHLQ(operand.U8(2), ldc)
 
-	f.Comment("Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.")
-	tbl := f.GP64()
-	f.LEAQ(f.colMaskTable(), tbl)
-	masks := make([]reg.Register, V)
-	for v := 0; v < V; v++ {
-		cnt, lim := f.GP64(), f.GP64()
-		f.MOVQ(nr, cnt)
-		f.SUBQ(operand.U32(v*L), cnt)
-		f.XORQ(lim, lim)
-		f.CMPQ(cnt, lim)
-		f.CMOVQLT(lim, cnt)
-		f.MOVQ(operand.U32(L), lim)
-		f.CMPQ(cnt, lim)
-		f.CMOVQGT(lim, cnt)
-		if f.ISA.EVEX {
-			k := f.K()
-			f.KMOVW(operand.Mem{Base: tbl, Index: cnt, Scale: 2}, k)
-			masks[v] = k
-		} else {
-			f.NEGQ(cnt)
-			f.ADDQ(operand.U32(L), cnt)
-			y := f.YMM()
-			f.VMOVDQU(operand.Mem{Base: tbl, Index: cnt, Scale: 4}, y)
-			masks[v] = y
-		}
-	}
+	masks := f.columnMasks(nr, V)
 
 	alpha := f.vec()
 	f.VBROADCASTSS(f.paramAddr("alpha"), alpha)
@@ -197,7 +172,7 @@ func (f *File) microStore(m Micro, name string, acc [][]reg.VecVirtual) {
 	}
 	store := func(masked bool, src reg.Register, mem operand.Mem, mask reg.Register) {
 		if masked {
-			f.maskedStore(src, mem, mask)
+			f.store(src, mem, mask)
 		} else {
 			f.VMOVUPS(src, mem)
 		}
@@ -229,7 +204,7 @@ func (f *File) microStore(m Micro, name string, acc [][]reg.VecVirtual) {
 				mem := operand.Mem{Base: row, Disp: 4 * L * v}
 				t := f.vec()
 				if masked {
-					f.maskedLoad(mem, masks[v], t)
+					f.load(mem, masks[v], t)
 				} else {
 					f.VMOVUPS(mem, t)
 				}
@@ -250,6 +225,39 @@ func (f *File) maskings() []bool {
 	return []bool{true, false}
 }
 
+// columnMasks returns the masks of the V vectors of a row of nr columns:
+// vector v holds min(max(nr − v·lanes, 0), lanes) of them.
+func (f *File) columnMasks(nr reg.Register, V int) []reg.Register {
+	L := f.ISA.Lanes
+	f.Comment("Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.")
+	tbl := f.GP64()
+	f.LEAQ(f.colMaskTable(), tbl)
+	masks := make([]reg.Register, V)
+	for v := 0; v < V; v++ {
+		cnt, lim := f.GP64(), f.GP64()
+		f.MOVQ(nr, cnt)
+		f.SUBQ(operand.U32(v*L), cnt)
+		f.XORQ(lim, lim)
+		f.CMPQ(cnt, lim)
+		f.CMOVQLT(lim, cnt)
+		f.MOVQ(operand.U32(L), lim)
+		f.CMPQ(cnt, lim)
+		f.CMOVQGT(lim, cnt)
+		if f.ISA.EVEX {
+			k := f.K()
+			f.KMOVW(operand.Mem{Base: tbl, Index: cnt, Scale: 2}, k)
+			masks[v] = k
+		} else {
+			f.NEGQ(cnt)
+			f.ADDQ(operand.U32(L), cnt)
+			y := f.YMM()
+			f.VMOVDQU(operand.Mem{Base: tbl, Index: cnt, Scale: 4}, y)
+			masks[v] = y
+		}
+	}
+	return masks
+}
+
 // rows emits body for rows 0 … MR−1 of C, stopping after row mr−1 by
 // jumping to done; row is the address of the row.
 func (f *File) rows(m Micro, prefix string, c, ldc, mr reg.Register, done string, body func(r int, row reg.Register)) {
@@ -264,22 +272,6 @@ func (f *File) rows(m Micro, prefix string, c, ldc, mr reg.Register, done string
 		body(r, row)
 	}
 	f.JMP(operand.LabelRef(done))
-}
-
-func (f *File) maskedLoad(m operand.Mem, mask reg.Register, dst reg.Register) {
-	if f.ISA.EVEX {
-		f.VMOVUPS_Z(m, mask, dst)
-	} else {
-		f.VMASKMOVPS(m, mask, dst)
-	}
-}
-
-func (f *File) maskedStore(src reg.Register, m operand.Mem, mask reg.Register) {
-	if f.ISA.EVEX {
-		f.VMOVUPS(src, mask, m)
-	} else {
-		f.VMASKMOVPS(src, mask, m)
-	}
 }
 
 // xor clears a vector register.

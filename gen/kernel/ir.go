@@ -34,6 +34,7 @@ const (
 	OpMax                     // max(A, B), where B is never NaN and a NaN A is returned
 	OpMin                     // min(A, B), where B is never NaN and a NaN A is returned
 	OpRound                   // A rounded to the nearest integer, ties to even
+	OpSqrt                    // √A, correctly rounded
 	OpScale2                  // A · 2^B, B integral in [−150, 128], rounded once
 	OpAnd                     // bitwise A & B
 	OpOr                      // bitwise A | B
@@ -43,7 +44,7 @@ const (
 
 var opNames = [...]string{
 	"input", "scalar", "const", "add", "sub", "mul", "div", "divnormal", "fma", "fnma",
-	"max", "min", "round", "scale2", "and", "or", "less", "select",
+	"max", "min", "round", "sqrt", "scale2", "and", "or", "less", "select",
 }
 
 func (k OpKind) String() string { return opNames[k] }
@@ -64,7 +65,7 @@ func (o Op) Operands() []Value {
 	switch o.Kind {
 	case OpInput, OpScalar, OpConst:
 		return nil
-	case OpRound:
+	case OpRound, OpSqrt:
 		return []Value{o.A}
 	case OpFMA, OpFNMA, OpSelect:
 		return []Value{o.A, o.B, o.C}
@@ -72,10 +73,13 @@ func (o Op) Operands() []Value {
 	return []Value{o.A, o.B}
 }
 
-// Body is a kernel's per-vector computation, as recorded.
+// Body is a kernel's per-vector computation, as recorded: Result is stored
+// to the kernel's first output (and folded, if it reduces), Extra[i] to its
+// output i+1.
 type Body struct {
 	Ops    []Op
 	Result Value
+	Extra  []Value
 }
 
 // LastUse returns, for every value, the index of the last op that reads it;
@@ -91,6 +95,9 @@ func (b *Body) LastUse() []int {
 		}
 	}
 	last[b.Result] = len(b.Ops)
+	for _, v := range b.Extra {
+		last[v] = len(b.Ops)
+	}
 	return last
 }
 
@@ -111,6 +118,7 @@ func (b *Body) Consts() []uint32 {
 type Builder struct {
 	ops    []Op
 	consts map[uint32]Value
+	extra  []Value // outputs 1, 2, …; -1 until set
 }
 
 func (b *Builder) emit(op Op) Value {
@@ -187,10 +195,27 @@ func (b *Builder) Horner(x Value, c []float32) Value {
 	return p
 }
 
+// Output sets the value stored to output i ≥ 1 of a kernel with several
+// outputs; the body's return value goes to output 0.
+func (b *Builder) Output(i int, v Value) {
+	if i < 1 {
+		panic(fmt.Sprintf("kernel: Output(%d): output 0 is the body's result", i))
+	}
+	for len(b.extra) < i {
+		b.extra = append(b.extra, -1)
+	}
+	b.extra[i-1] = v
+}
+
 // Finish returns the recorded body with result r.
 func (b *Builder) Finish(r Value) *Body {
-	if b.ops[r].IsMask() {
-		panic("kernel: a body cannot return a mask")
+	for _, v := range append([]Value{r}, b.extra...) {
+		if v < 0 {
+			panic("kernel: an output was never set")
+		}
+		if b.ops[v].IsMask() {
+			panic("kernel: an output cannot be a mask")
+		}
 	}
-	return &Body{Ops: b.ops, Result: r}
+	return &Body{Ops: b.ops, Result: r, Extra: b.extra}
 }

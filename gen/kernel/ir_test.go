@@ -43,7 +43,7 @@ func TestCheckRejects(t *testing.T) {
 	id := func(b *Builder, in, s []Value) Value { return in[0] }
 	bad := []*Kernel{
 		{Name: "none", Args: []Arg{{"x", In}}, Unroll: 1, Body: id},
-		{Name: "two", Args: []Arg{{"a", Out}, {"b", Out}, {"x", In}}, Unroll: 1, Body: id},
+		{Name: "two", Args: []Arg{{"a", Out}, {"b", Out}, {"x", In}}, Unroll: 1, Body: id}, // b never set
 		{Name: "inout-stream", Args: []Arg{{"y", InOut}}, Unroll: 1, Stream: true, Body: id},
 		{Name: "unroll", Args: []Arg{{"d", Out}, {"x", In}}, Body: id},
 	}

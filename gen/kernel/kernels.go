@@ -65,11 +65,18 @@ func (k *Kernel) Scalars() []Arg { return k.filter(func(a Arg) bool { return a.K
 
 // Output returns the slice the body's result is stored to, if any.
 func (k *Kernel) Output() (Arg, bool) {
-	o := k.filter(func(a Arg) bool { return a.Kind == Out || a.Kind == InOut })
+	o := k.Outputs()
 	if len(o) == 0 {
 		return Arg{}, false
 	}
 	return o[0], true
+}
+
+// Outputs returns every slice the kernel writes, in order: the body's
+// result goes to the first, the values it sets with Builder.Output to the
+// others.
+func (k *Kernel) Outputs() []Arg {
+	return k.filter(func(a Arg) bool { return a.Kind == Out || a.Kind == InOut })
 }
 
 func (k *Kernel) filter(keep func(Arg) bool) []Arg {
@@ -121,8 +128,11 @@ func (k *Kernel) Check() error {
 	if _, ok := k.Output(); !ok && k.Reduce == NoReduce {
 		return fmt.Errorf("kernel %s: neither stores nor reduces", k.Name)
 	}
-	if len(k.filter(func(a Arg) bool { return a.Kind == Out || a.Kind == InOut })) > 1 {
-		return fmt.Errorf("kernel %s: more than one output", k.Name)
+	if n := len(k.Outputs()); n > 1 && (k.Stream || k.Reduce != NoReduce) {
+		return fmt.Errorf("kernel %s: %d outputs, and streams or reduces", k.Name, n)
+	}
+	if n := len(k.Outputs()); n > 1 && len(k.Record().Extra) != n-1 {
+		return fmt.Errorf("kernel %s: %d outputs but the body sets %d", k.Name, n, 1+len(k.Record().Extra))
 	}
 	if o, ok := k.Output(); k.Stream && (!ok || o.Kind != Out) {
 		return fmt.Errorf("kernel %s: only a pure output can be streamed", k.Name)

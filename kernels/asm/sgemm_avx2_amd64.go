@@ -13,6 +13,104 @@ package asm
 //go:noescape
 func SgemmMicro6x16AVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
 
+// TileBiasIdentityAVX2 is the AVX2 tile epilogue BiasIdentity, for tiles of up to 16 columns:
+//
+// BiasIdentity stores z to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasIdentityAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasIdentityZAVX2 is the AVX2 tile epilogue BiasIdentityZ, for tiles of up to 16 columns:
+//
+// BiasIdentityZ stores z to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasIdentityZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasReluAVX2 is the AVX2 tile epilogue BiasRelu, for tiles of up to 16 columns:
+//
+// BiasRelu stores max(z, 0) to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasReluAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasReluZAVX2 is the AVX2 tile epilogue BiasReluZ, for tiles of up to 16 columns:
+//
+// BiasReluZ stores max(z, 0) to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasReluZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasLeakyReluAVX2 is the AVX2 tile epilogue BiasLeakyRelu, for tiles of up to 16 columns:
+//
+// BiasLeakyRelu stores z, or alpha·z where z < 0 to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasLeakyReluAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasLeakyReluZAVX2 is the AVX2 tile epilogue BiasLeakyReluZ, for tiles of up to 16 columns:
+//
+// BiasLeakyReluZ stores z, or alpha·z where z < 0 to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasLeakyReluZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasSigmoidAVX2 is the AVX2 tile epilogue BiasSigmoid, for tiles of up to 16 columns:
+//
+// BiasSigmoid stores 1/(1+e^−z) to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasSigmoidAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasSigmoidZAVX2 is the AVX2 tile epilogue BiasSigmoidZ, for tiles of up to 16 columns:
+//
+// BiasSigmoidZ stores 1/(1+e^−z) to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasSigmoidZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasTanhAVX2 is the AVX2 tile epilogue BiasTanh, for tiles of up to 16 columns:
+//
+// BiasTanh stores tanh(z) to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasTanhAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasTanhZAVX2 is the AVX2 tile epilogue BiasTanhZ, for tiles of up to 16 columns:
+//
+// BiasTanhZ stores tanh(z) to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasTanhZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileReluDeltaAVX2 is the AVX2 tile epilogue ReluDelta, for tiles of up to 16 columns:
+//
+// ReluDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileReluDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileLeakyReluDeltaAVX2 is the AVX2 tile epilogue LeakyReluDelta, for tiles of up to 16 columns:
+//
+// LeakyReluDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileLeakyReluDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileSigmoidDeltaAVX2 is the AVX2 tile epilogue SigmoidDelta, for tiles of up to 16 columns:
+//
+// SigmoidDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileSigmoidDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileTanhDeltaAVX2 is the AVX2 tile epilogue TanhDelta, for tiles of up to 16 columns:
+//
+// TanhDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileTanhDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
 // PackCopy6 copies rows of cols floats into slots of 6, zero-filling each slot:
 //
 //	for p := 0; p < rows; p++ { copy(dst[p*6:p*6+6], src[p*ld:p*ld+cols]); clear(dst[p*6+cols:p*6+6]) }

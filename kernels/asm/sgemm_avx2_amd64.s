@@ -420,6 +420,1927 @@ DATA lanemask<>+56(SB)/4, $0x00000000
 DATA lanemask<>+60(SB)/4, $0x00000000
 GLOBL lanemask<>(SB), RODATA|NOPTR, $64
 
+// func TileBiasIdentityAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileBiasIdentityAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasIdentityAVX2_full
+
+TileBiasIdentityAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileBiasIdentityAVX2_done
+	VMASKMOVPS (AX), Y0, Y4
+	VMASKMOVPS 32(AX), Y1, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y3, Y5, Y5
+	VMASKMOVPS Y4, Y0, (AX)
+	VMASKMOVPS Y5, Y1, 32(AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileBiasIdentityAVX2_row
+
+TileBiasIdentityAVX2_full:
+	TESTQ   SI, SI
+	JZ      TileBiasIdentityAVX2_done
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	ADDQ    CX, AX
+	ADDQ    BX, DX
+	DECQ    SI
+	JMP     TileBiasIdentityAVX2_full
+
+TileBiasIdentityAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasIdentityZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileBiasIdentityZAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasIdentityZAVX2_full
+
+TileBiasIdentityZAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileBiasIdentityZAVX2_done
+	VMASKMOVPS (AX), Y0, Y4
+	VMASKMOVPS 32(AX), Y1, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y3, Y5, Y5
+	VMASKMOVPS Y4, Y0, (AX)
+	VMASKMOVPS Y4, Y0, (DX)
+	VMASKMOVPS Y5, Y1, 32(AX)
+	VMASKMOVPS Y5, Y1, 32(DX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileBiasIdentityZAVX2_row
+
+TileBiasIdentityZAVX2_full:
+	TESTQ   SI, SI
+	JZ      TileBiasIdentityZAVX2_done
+	VMOVUPS (AX), Y0
+	VMOVUPS 32(AX), Y1
+	VADDPS  Y2, Y0, Y0
+	VADDPS  Y3, Y1, Y1
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y0, (DX)
+	VMOVUPS Y1, 32(AX)
+	VMOVUPS Y1, 32(DX)
+	ADDQ    CX, AX
+	ADDQ    BX, DX
+	DECQ    SI
+	JMP     TileBiasIdentityZAVX2_full
+
+TileBiasIdentityZAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasReluAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileBiasReluAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasReluAVX2_full
+
+TileBiasReluAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileBiasReluAVX2_done
+	VMASKMOVPS (AX), Y0, Y4
+	VMASKMOVPS 32(AX), Y1, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y3, Y5, Y5
+	VCMPPS     $0x01, c00000000<>+0(SB), Y4, Y6
+	VCMPPS     $0x01, c00000000<>+0(SB), Y5, Y7
+	VBLENDVPS  Y6, c00000000<>+0(SB), Y4, Y4
+	VBLENDVPS  Y7, c00000000<>+0(SB), Y5, Y5
+	VMASKMOVPS Y4, Y0, (AX)
+	VMASKMOVPS Y5, Y1, 32(AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileBiasReluAVX2_row
+
+TileBiasReluAVX2_full:
+	TESTQ     SI, SI
+	JZ        TileBiasReluAVX2_done
+	VMOVUPS   (AX), Y0
+	VMOVUPS   32(AX), Y1
+	VADDPS    Y2, Y0, Y0
+	VADDPS    Y3, Y1, Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y4
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y5
+	VBLENDVPS Y4, c00000000<>+0(SB), Y0, Y0
+	VBLENDVPS Y5, c00000000<>+0(SB), Y1, Y1
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileBiasReluAVX2_full
+
+TileBiasReluAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA c00000000<>+0(SB)/4, $0x00000000
+DATA c00000000<>+4(SB)/4, $0x00000000
+DATA c00000000<>+8(SB)/4, $0x00000000
+DATA c00000000<>+12(SB)/4, $0x00000000
+DATA c00000000<>+16(SB)/4, $0x00000000
+DATA c00000000<>+20(SB)/4, $0x00000000
+DATA c00000000<>+24(SB)/4, $0x00000000
+DATA c00000000<>+28(SB)/4, $0x00000000
+GLOBL c00000000<>(SB), RODATA|NOPTR, $32
+
+// func TileBiasReluZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileBiasReluZAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasReluZAVX2_full
+
+TileBiasReluZAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileBiasReluZAVX2_done
+	VMASKMOVPS (AX), Y0, Y4
+	VMASKMOVPS 32(AX), Y1, Y5
+	VADDPS     Y2, Y4, Y4
+	VADDPS     Y3, Y5, Y5
+	VCMPPS     $0x01, c00000000<>+0(SB), Y4, Y6
+	VCMPPS     $0x01, c00000000<>+0(SB), Y5, Y7
+	VBLENDVPS  Y6, c00000000<>+0(SB), Y4, Y6
+	VBLENDVPS  Y7, c00000000<>+0(SB), Y5, Y7
+	VMASKMOVPS Y6, Y0, (AX)
+	VMASKMOVPS Y4, Y0, (DX)
+	VMASKMOVPS Y7, Y1, 32(AX)
+	VMASKMOVPS Y5, Y1, 32(DX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileBiasReluZAVX2_row
+
+TileBiasReluZAVX2_full:
+	TESTQ     SI, SI
+	JZ        TileBiasReluZAVX2_done
+	VMOVUPS   (AX), Y0
+	VMOVUPS   32(AX), Y1
+	VADDPS    Y2, Y0, Y0
+	VADDPS    Y3, Y1, Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y4
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y5
+	VBLENDVPS Y4, c00000000<>+0(SB), Y0, Y4
+	VBLENDVPS Y5, c00000000<>+0(SB), Y1, Y5
+	VMOVUPS   Y4, (AX)
+	VMOVUPS   Y0, (DX)
+	VMOVUPS   Y5, 32(AX)
+	VMOVUPS   Y1, 32(DX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileBiasReluZAVX2_full
+
+TileBiasReluZAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasLeakyReluAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileBiasLeakyReluAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         lanemask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000008, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	NEGQ         R9
+	ADDQ         $0x00000008, R9
+	VMOVDQU      (R8)(R9*4), Y0
+	MOVQ         DI, R9
+	SUBQ         $0x00000008, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000008, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	NEGQ         R9
+	ADDQ         $0x00000008, R9
+	VMOVDQU      (R8)(R9*4), Y1
+	VBROADCASTSS alpha+56(FP), Y2
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y3
+	VMASKMOVPS 32(R8), Y1, Y4
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasLeakyReluAVX2_full
+
+TileBiasLeakyReluAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileBiasLeakyReluAVX2_done
+	VMASKMOVPS (AX), Y0, Y5
+	VMASKMOVPS 32(AX), Y1, Y6
+	VADDPS     Y3, Y5, Y5
+	VADDPS     Y4, Y6, Y6
+	VCMPPS     $0x01, c00000000<>+0(SB), Y5, Y7
+	VCMPPS     $0x01, c00000000<>+0(SB), Y6, Y8
+	VMULPS     Y5, Y2, Y9
+	VMULPS     Y6, Y2, Y10
+	VBLENDVPS  Y7, Y9, Y5, Y5
+	VBLENDVPS  Y8, Y10, Y6, Y6
+	VMASKMOVPS Y5, Y0, (AX)
+	VMASKMOVPS Y6, Y1, 32(AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileBiasLeakyReluAVX2_row
+
+TileBiasLeakyReluAVX2_full:
+	TESTQ     SI, SI
+	JZ        TileBiasLeakyReluAVX2_done
+	VMOVUPS   (AX), Y0
+	VMOVUPS   32(AX), Y1
+	VADDPS    Y3, Y0, Y0
+	VADDPS    Y4, Y1, Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y5
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y6
+	VMULPS    Y0, Y2, Y7
+	VMULPS    Y1, Y2, Y8
+	VBLENDVPS Y5, Y7, Y0, Y0
+	VBLENDVPS Y6, Y8, Y1, Y1
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileBiasLeakyReluAVX2_full
+
+TileBiasLeakyReluAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasLeakyReluZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileBiasLeakyReluZAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         lanemask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000008, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	NEGQ         R9
+	ADDQ         $0x00000008, R9
+	VMOVDQU      (R8)(R9*4), Y0
+	MOVQ         DI, R9
+	SUBQ         $0x00000008, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000008, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	NEGQ         R9
+	ADDQ         $0x00000008, R9
+	VMOVDQU      (R8)(R9*4), Y1
+	VBROADCASTSS alpha+56(FP), Y2
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y3
+	VMASKMOVPS 32(R8), Y1, Y4
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasLeakyReluZAVX2_full
+
+TileBiasLeakyReluZAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileBiasLeakyReluZAVX2_done
+	VMASKMOVPS (AX), Y0, Y5
+	VMASKMOVPS 32(AX), Y1, Y6
+	VADDPS     Y3, Y5, Y5
+	VADDPS     Y4, Y6, Y6
+	VCMPPS     $0x01, c00000000<>+0(SB), Y5, Y7
+	VCMPPS     $0x01, c00000000<>+0(SB), Y6, Y8
+	VMULPS     Y5, Y2, Y9
+	VMULPS     Y6, Y2, Y10
+	VBLENDVPS  Y7, Y9, Y5, Y7
+	VBLENDVPS  Y8, Y10, Y6, Y8
+	VMASKMOVPS Y7, Y0, (AX)
+	VMASKMOVPS Y5, Y0, (DX)
+	VMASKMOVPS Y8, Y1, 32(AX)
+	VMASKMOVPS Y6, Y1, 32(DX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileBiasLeakyReluZAVX2_row
+
+TileBiasLeakyReluZAVX2_full:
+	TESTQ     SI, SI
+	JZ        TileBiasLeakyReluZAVX2_done
+	VMOVUPS   (AX), Y0
+	VMOVUPS   32(AX), Y1
+	VADDPS    Y3, Y0, Y0
+	VADDPS    Y4, Y1, Y1
+	VCMPPS    $0x01, c00000000<>+0(SB), Y0, Y5
+	VCMPPS    $0x01, c00000000<>+0(SB), Y1, Y6
+	VMULPS    Y0, Y2, Y7
+	VMULPS    Y1, Y2, Y8
+	VBLENDVPS Y5, Y7, Y0, Y5
+	VBLENDVPS Y6, Y8, Y1, Y6
+	VMOVUPS   Y5, (AX)
+	VMOVUPS   Y0, (DX)
+	VMOVUPS   Y6, 32(AX)
+	VMOVUPS   Y1, 32(DX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileBiasLeakyReluZAVX2_full
+
+TileBiasLeakyReluZAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasSigmoidAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·TileBiasSigmoidAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasSigmoidAVX2_full
+
+TileBiasSigmoidAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileBiasSigmoidAVX2_done
+	VMASKMOVPS   (AX), Y0, Y4
+	VMASKMOVPS   32(AX), Y1, Y5
+	VADDPS       Y2, Y4, Y4
+	VADDPS       Y3, Y5, Y5
+	VORPS        c80000000<>+0(SB), Y4, Y6
+	VORPS        c80000000<>+0(SB), Y5, Y7
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y6, Y8, Y6
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       c3fb8aa3b<>+0(SB), Y6, Y8
+	VMULPS       c3fb8aa3b<>+0(SB), Y7, Y9
+	VROUNDPS     $0x00, Y8, Y8
+	VROUNDPS     $0x00, Y9, Y9
+	VFNMADD231PS c3f317200<>+0(SB), Y8, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y9, Y7
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y8, Y6
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y9, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y10
+	VFMADD213PS  c3c091dc7<>+0(SB), Y6, Y10
+	VBROADCASTSS c3ab43e12<>+0(SB), Y11
+	VFMADD213PS  c3c091dc7<>+0(SB), Y7, Y11
+	VFMADD213PS  c3d2aadac<>+0(SB), Y6, Y10
+	VFMADD213PS  c3d2aadac<>+0(SB), Y7, Y11
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y6, Y10
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y7, Y11
+	VFMADD213PS  c3efffffc<>+0(SB), Y6, Y10
+	VFMADD213PS  c3efffffc<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VCVTPS2DQ    Y8, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y7, Y7
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y10, Y7
+	VMULPS       Y6, Y7, Y7
+	VCVTPS2DQ    Y9, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y11, Y8
+	VMULPS       Y6, Y8, Y8
+	VCMPPS       $0x01, c00000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x01, c00000000<>+0(SB), Y5, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VBLENDVPS    Y4, Y7, Y6, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VBLENDVPS    Y5, Y8, Y6, Y5
+	VADDPS       c3f800000<>+0(SB), Y7, Y6
+	VADDPS       c3f800000<>+0(SB), Y8, Y7
+	VDIVPS       Y6, Y4, Y4
+	VDIVPS       Y7, Y5, Y5
+	VMASKMOVPS   Y4, Y0, (AX)
+	VMASKMOVPS   Y5, Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasSigmoidAVX2_row
+
+TileBiasSigmoidAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileBiasSigmoidAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VORPS        c80000000<>+0(SB), Y0, Y4
+	VORPS        c80000000<>+0(SB), Y1, Y5
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y4, Y6, Y4
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y5, Y6, Y5
+	VMULPS       c3fb8aa3b<>+0(SB), Y4, Y6
+	VMULPS       c3fb8aa3b<>+0(SB), Y5, Y7
+	VROUNDPS     $0x00, Y6, Y6
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS c3f317200<>+0(SB), Y6, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y7, Y5
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y6, Y4
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y7, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y8
+	VFMADD213PS  c3c091dc7<>+0(SB), Y4, Y8
+	VBROADCASTSS c3ab43e12<>+0(SB), Y9
+	VFMADD213PS  c3c091dc7<>+0(SB), Y5, Y9
+	VFMADD213PS  c3d2aadac<>+0(SB), Y4, Y8
+	VFMADD213PS  c3d2aadac<>+0(SB), Y5, Y9
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y4, Y8
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y5, Y9
+	VFMADD213PS  c3efffffc<>+0(SB), Y4, Y8
+	VFMADD213PS  c3efffffc<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VCVTPS2DQ    Y6, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y8, Y5
+	VMULPS       Y4, Y5, Y5
+	VCVTPS2DQ    Y7, Y4
+	VPSRAD       $0x01, Y4, Y6
+	VPSUBD       Y6, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y6, Y9, Y6
+	VMULPS       Y4, Y6, Y6
+	VCMPPS       $0x01, c00000000<>+0(SB), Y0, Y0
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VBLENDVPS    Y0, Y5, Y4, Y0
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VBLENDVPS    Y1, Y6, Y4, Y1
+	VADDPS       c3f800000<>+0(SB), Y5, Y4
+	VADDPS       c3f800000<>+0(SB), Y6, Y5
+	VDIVPS       Y4, Y0, Y0
+	VDIVPS       Y5, Y1, Y1
+	VMOVUPS      Y0, (AX)
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasSigmoidAVX2_full
+
+TileBiasSigmoidAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA c80000000<>+0(SB)/4, $0x80000000
+DATA c80000000<>+4(SB)/4, $0x80000000
+DATA c80000000<>+8(SB)/4, $0x80000000
+DATA c80000000<>+12(SB)/4, $0x80000000
+DATA c80000000<>+16(SB)/4, $0x80000000
+DATA c80000000<>+20(SB)/4, $0x80000000
+DATA c80000000<>+24(SB)/4, $0x80000000
+DATA c80000000<>+28(SB)/4, $0x80000000
+GLOBL c80000000<>(SB), RODATA|NOPTR, $32
+
+DATA cc2d00000<>+0(SB)/4, $0xc2d00000
+DATA cc2d00000<>+4(SB)/4, $0xc2d00000
+DATA cc2d00000<>+8(SB)/4, $0xc2d00000
+DATA cc2d00000<>+12(SB)/4, $0xc2d00000
+DATA cc2d00000<>+16(SB)/4, $0xc2d00000
+DATA cc2d00000<>+20(SB)/4, $0xc2d00000
+DATA cc2d00000<>+24(SB)/4, $0xc2d00000
+DATA cc2d00000<>+28(SB)/4, $0xc2d00000
+GLOBL cc2d00000<>(SB), RODATA|NOPTR, $32
+
+DATA c3fb8aa3b<>+0(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+4(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+8(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+12(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+16(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+20(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+24(SB)/4, $0x3fb8aa3b
+DATA c3fb8aa3b<>+28(SB)/4, $0x3fb8aa3b
+GLOBL c3fb8aa3b<>(SB), RODATA|NOPTR, $32
+
+DATA c3f317200<>+0(SB)/4, $0x3f317200
+DATA c3f317200<>+4(SB)/4, $0x3f317200
+DATA c3f317200<>+8(SB)/4, $0x3f317200
+DATA c3f317200<>+12(SB)/4, $0x3f317200
+DATA c3f317200<>+16(SB)/4, $0x3f317200
+DATA c3f317200<>+20(SB)/4, $0x3f317200
+DATA c3f317200<>+24(SB)/4, $0x3f317200
+DATA c3f317200<>+28(SB)/4, $0x3f317200
+GLOBL c3f317200<>(SB), RODATA|NOPTR, $32
+
+DATA c35bfbe8e<>+0(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+4(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+8(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+12(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+16(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+20(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+24(SB)/4, $0x35bfbe8e
+DATA c35bfbe8e<>+28(SB)/4, $0x35bfbe8e
+GLOBL c35bfbe8e<>(SB), RODATA|NOPTR, $32
+
+DATA c3ab43e12<>+0(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+4(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+8(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+12(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+16(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+20(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+24(SB)/4, $0x3ab43e12
+DATA c3ab43e12<>+28(SB)/4, $0x3ab43e12
+GLOBL c3ab43e12<>(SB), RODATA|NOPTR, $32
+
+DATA c3c091dc7<>+0(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+4(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+8(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+12(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+16(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+20(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+24(SB)/4, $0x3c091dc7
+DATA c3c091dc7<>+28(SB)/4, $0x3c091dc7
+GLOBL c3c091dc7<>(SB), RODATA|NOPTR, $32
+
+DATA c3d2aadac<>+0(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+4(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+8(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+12(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+16(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+20(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+24(SB)/4, $0x3d2aadac
+DATA c3d2aadac<>+28(SB)/4, $0x3d2aadac
+GLOBL c3d2aadac<>(SB), RODATA|NOPTR, $32
+
+DATA c3e2aaa47<>+0(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+4(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+8(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+12(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+16(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+20(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+24(SB)/4, $0x3e2aaa47
+DATA c3e2aaa47<>+28(SB)/4, $0x3e2aaa47
+GLOBL c3e2aaa47<>(SB), RODATA|NOPTR, $32
+
+DATA c3efffffc<>+0(SB)/4, $0x3efffffc
+DATA c3efffffc<>+4(SB)/4, $0x3efffffc
+DATA c3efffffc<>+8(SB)/4, $0x3efffffc
+DATA c3efffffc<>+12(SB)/4, $0x3efffffc
+DATA c3efffffc<>+16(SB)/4, $0x3efffffc
+DATA c3efffffc<>+20(SB)/4, $0x3efffffc
+DATA c3efffffc<>+24(SB)/4, $0x3efffffc
+DATA c3efffffc<>+28(SB)/4, $0x3efffffc
+GLOBL c3efffffc<>(SB), RODATA|NOPTR, $32
+
+DATA c3f800000<>+0(SB)/4, $0x3f800000
+DATA c3f800000<>+4(SB)/4, $0x3f800000
+DATA c3f800000<>+8(SB)/4, $0x3f800000
+DATA c3f800000<>+12(SB)/4, $0x3f800000
+DATA c3f800000<>+16(SB)/4, $0x3f800000
+DATA c3f800000<>+20(SB)/4, $0x3f800000
+DATA c3f800000<>+24(SB)/4, $0x3f800000
+DATA c3f800000<>+28(SB)/4, $0x3f800000
+GLOBL c3f800000<>(SB), RODATA|NOPTR, $32
+
+DATA c0000007f<>+0(SB)/4, $0x0000007f
+DATA c0000007f<>+4(SB)/4, $0x0000007f
+DATA c0000007f<>+8(SB)/4, $0x0000007f
+DATA c0000007f<>+12(SB)/4, $0x0000007f
+DATA c0000007f<>+16(SB)/4, $0x0000007f
+DATA c0000007f<>+20(SB)/4, $0x0000007f
+DATA c0000007f<>+24(SB)/4, $0x0000007f
+DATA c0000007f<>+28(SB)/4, $0x0000007f
+GLOBL c0000007f<>(SB), RODATA|NOPTR, $32
+
+// func TileBiasSigmoidZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·TileBiasSigmoidZAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasSigmoidZAVX2_full
+
+TileBiasSigmoidZAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileBiasSigmoidZAVX2_done
+	VMASKMOVPS   (AX), Y0, Y4
+	VMASKMOVPS   32(AX), Y1, Y5
+	VADDPS       Y2, Y4, Y4
+	VADDPS       Y3, Y5, Y5
+	VORPS        c80000000<>+0(SB), Y4, Y6
+	VORPS        c80000000<>+0(SB), Y5, Y7
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y6, Y8, Y6
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       c3fb8aa3b<>+0(SB), Y6, Y8
+	VMULPS       c3fb8aa3b<>+0(SB), Y7, Y9
+	VROUNDPS     $0x00, Y8, Y8
+	VROUNDPS     $0x00, Y9, Y9
+	VFNMADD231PS c3f317200<>+0(SB), Y8, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y9, Y7
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y8, Y6
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y9, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y10
+	VFMADD213PS  c3c091dc7<>+0(SB), Y6, Y10
+	VBROADCASTSS c3ab43e12<>+0(SB), Y11
+	VFMADD213PS  c3c091dc7<>+0(SB), Y7, Y11
+	VFMADD213PS  c3d2aadac<>+0(SB), Y6, Y10
+	VFMADD213PS  c3d2aadac<>+0(SB), Y7, Y11
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y6, Y10
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y7, Y11
+	VFMADD213PS  c3efffffc<>+0(SB), Y6, Y10
+	VFMADD213PS  c3efffffc<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VCVTPS2DQ    Y8, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y7, Y7
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y10, Y7
+	VMULPS       Y6, Y7, Y7
+	VCVTPS2DQ    Y9, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y11, Y8
+	VMULPS       Y6, Y8, Y8
+	VCMPPS       $0x01, c00000000<>+0(SB), Y4, Y6
+	VCMPPS       $0x01, c00000000<>+0(SB), Y5, Y9
+	VBROADCASTSS c3f800000<>+0(SB), Y10
+	VBLENDVPS    Y6, Y7, Y10, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y10
+	VBLENDVPS    Y9, Y8, Y10, Y9
+	VADDPS       c3f800000<>+0(SB), Y7, Y7
+	VADDPS       c3f800000<>+0(SB), Y8, Y8
+	VDIVPS       Y7, Y6, Y6
+	VDIVPS       Y8, Y9, Y7
+	VMASKMOVPS   Y6, Y0, (AX)
+	VMASKMOVPS   Y4, Y0, (DX)
+	VMASKMOVPS   Y7, Y1, 32(AX)
+	VMASKMOVPS   Y5, Y1, 32(DX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasSigmoidZAVX2_row
+
+TileBiasSigmoidZAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileBiasSigmoidZAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VORPS        c80000000<>+0(SB), Y0, Y4
+	VORPS        c80000000<>+0(SB), Y1, Y5
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y4, Y6, Y4
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y5, Y6, Y5
+	VMULPS       c3fb8aa3b<>+0(SB), Y4, Y6
+	VMULPS       c3fb8aa3b<>+0(SB), Y5, Y7
+	VROUNDPS     $0x00, Y6, Y6
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS c3f317200<>+0(SB), Y6, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y7, Y5
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y6, Y4
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y7, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y8
+	VFMADD213PS  c3c091dc7<>+0(SB), Y4, Y8
+	VBROADCASTSS c3ab43e12<>+0(SB), Y9
+	VFMADD213PS  c3c091dc7<>+0(SB), Y5, Y9
+	VFMADD213PS  c3d2aadac<>+0(SB), Y4, Y8
+	VFMADD213PS  c3d2aadac<>+0(SB), Y5, Y9
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y4, Y8
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y5, Y9
+	VFMADD213PS  c3efffffc<>+0(SB), Y4, Y8
+	VFMADD213PS  c3efffffc<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VCVTPS2DQ    Y6, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y8, Y5
+	VMULPS       Y4, Y5, Y5
+	VCVTPS2DQ    Y7, Y4
+	VPSRAD       $0x01, Y4, Y6
+	VPSUBD       Y6, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y6, Y9, Y6
+	VMULPS       Y4, Y6, Y6
+	VCMPPS       $0x01, c00000000<>+0(SB), Y0, Y4
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y7
+	VBROADCASTSS c3f800000<>+0(SB), Y8
+	VBLENDVPS    Y4, Y5, Y8, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y8
+	VBLENDVPS    Y7, Y6, Y8, Y7
+	VADDPS       c3f800000<>+0(SB), Y5, Y5
+	VADDPS       c3f800000<>+0(SB), Y6, Y6
+	VDIVPS       Y5, Y4, Y4
+	VDIVPS       Y6, Y7, Y5
+	VMOVUPS      Y4, (AX)
+	VMOVUPS      Y0, (DX)
+	VMOVUPS      Y5, 32(AX)
+	VMOVUPS      Y1, 32(DX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasSigmoidZAVX2_full
+
+TileBiasSigmoidZAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasTanhAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·TileBiasTanhAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasTanhAVX2_full
+
+TileBiasTanhAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileBiasTanhAVX2_done
+	VMASKMOVPS   (AX), Y0, Y4
+	VMASKMOVPS   32(AX), Y1, Y5
+	VADDPS       Y2, Y4, Y4
+	VADDPS       Y3, Y5, Y5
+	VANDPS       c7fffffff<>+0(SB), Y4, Y6
+	VANDPS       c7fffffff<>+0(SB), Y5, Y7
+	VMULPS       cc0000000<>+0(SB), Y6, Y8
+	VMULPS       cc0000000<>+0(SB), Y7, Y9
+	VBROADCASTSS cc2d00000<>+0(SB), Y10
+	VMAXPS       Y8, Y10, Y8
+	VBROADCASTSS cc2d00000<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y9
+	VMULPS       c3fb8aa3b<>+0(SB), Y8, Y10
+	VMULPS       c3fb8aa3b<>+0(SB), Y9, Y11
+	VROUNDPS     $0x00, Y10, Y10
+	VROUNDPS     $0x00, Y11, Y11
+	VFNMADD231PS c3f317200<>+0(SB), Y10, Y8
+	VFNMADD231PS c3f317200<>+0(SB), Y11, Y9
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y10, Y8
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y11, Y9
+	VBROADCASTSS c3ab43e12<>+0(SB), Y12
+	VFMADD213PS  c3c091dc7<>+0(SB), Y8, Y12
+	VBROADCASTSS c3ab43e12<>+0(SB), Y13
+	VFMADD213PS  c3c091dc7<>+0(SB), Y9, Y13
+	VFMADD213PS  c3d2aadac<>+0(SB), Y8, Y12
+	VFMADD213PS  c3d2aadac<>+0(SB), Y9, Y13
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y8, Y12
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y9, Y13
+	VFMADD213PS  c3efffffc<>+0(SB), Y8, Y12
+	VFMADD213PS  c3efffffc<>+0(SB), Y9, Y13
+	VFMADD213PS  c3f800000<>+0(SB), Y8, Y12
+	VFMADD213PS  c3f800000<>+0(SB), Y9, Y13
+	VFMADD213PS  c3f800000<>+0(SB), Y8, Y12
+	VFMADD213PS  c3f800000<>+0(SB), Y9, Y13
+	VCVTPS2DQ    Y10, Y8
+	VPSRAD       $0x01, Y8, Y9
+	VPSUBD       Y9, Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y9, Y9
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y9, Y12, Y9
+	VMULPS       Y8, Y9, Y9
+	VCVTPS2DQ    Y11, Y8
+	VPSRAD       $0x01, Y8, Y10
+	VPSUBD       Y10, Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y10, Y10
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y10, Y13, Y10
+	VMULPS       Y8, Y10, Y10
+	VBROADCASTSS c3f800000<>+0(SB), Y8
+	VSUBPS       Y9, Y8, Y8
+	VBROADCASTSS c3f800000<>+0(SB), Y11
+	VSUBPS       Y10, Y11, Y11
+	VADDPS       c3f800000<>+0(SB), Y9, Y9
+	VADDPS       c3f800000<>+0(SB), Y10, Y10
+	VDIVPS       Y9, Y8, Y8
+	VDIVPS       Y10, Y11, Y9
+	VMULPS       Y6, Y6, Y10
+	VMULPS       Y7, Y7, Y11
+	VMULPS       Y10, Y6, Y12
+	VMULPS       Y11, Y7, Y13
+	VBROADCASTSS cbbbb6628<>+0(SB), Y14
+	VFMADD213PS  c3ca930bf<>+0(SB), Y10, Y14
+	VBROADCASTSS cbbbb6628<>+0(SB), Y15
+	VFMADD213PS  c3ca930bf<>+0(SB), Y11, Y15
+	VFMADD213PS  cbd5c235c<>+0(SB), Y10, Y14
+	VFMADD213PS  cbd5c235c<>+0(SB), Y11, Y15
+	VFMADD213PS  c3e0883c3<>+0(SB), Y10, Y14
+	VFMADD213PS  c3e0883c3<>+0(SB), Y11, Y15
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y10, Y14
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y11, Y15
+	VFMADD213PS  Y6, Y14, Y12
+	VFMADD213PS  Y7, Y15, Y13
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y6, Y6
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y7, Y7
+	VBLENDVPS    Y6, Y12, Y8, Y6
+	VBLENDVPS    Y7, Y13, Y9, Y7
+	VANDPS       c80000000<>+0(SB), Y4, Y4
+	VANDPS       c80000000<>+0(SB), Y5, Y5
+	VORPS        Y4, Y6, Y4
+	VORPS        Y5, Y7, Y5
+	VMASKMOVPS   Y4, Y0, (AX)
+	VMASKMOVPS   Y5, Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasTanhAVX2_row
+
+TileBiasTanhAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileBiasTanhAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VANDPS       c7fffffff<>+0(SB), Y0, Y4
+	VANDPS       c7fffffff<>+0(SB), Y1, Y5
+	VMULPS       cc0000000<>+0(SB), Y4, Y6
+	VMULPS       cc0000000<>+0(SB), Y5, Y7
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y6, Y8, Y6
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       c3fb8aa3b<>+0(SB), Y6, Y8
+	VMULPS       c3fb8aa3b<>+0(SB), Y7, Y9
+	VROUNDPS     $0x00, Y8, Y8
+	VROUNDPS     $0x00, Y9, Y9
+	VFNMADD231PS c3f317200<>+0(SB), Y8, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y9, Y7
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y8, Y6
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y9, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y10
+	VFMADD213PS  c3c091dc7<>+0(SB), Y6, Y10
+	VBROADCASTSS c3ab43e12<>+0(SB), Y11
+	VFMADD213PS  c3c091dc7<>+0(SB), Y7, Y11
+	VFMADD213PS  c3d2aadac<>+0(SB), Y6, Y10
+	VFMADD213PS  c3d2aadac<>+0(SB), Y7, Y11
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y6, Y10
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y7, Y11
+	VFMADD213PS  c3efffffc<>+0(SB), Y6, Y10
+	VFMADD213PS  c3efffffc<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VCVTPS2DQ    Y8, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y7, Y7
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y10, Y7
+	VMULPS       Y6, Y7, Y7
+	VCVTPS2DQ    Y9, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y11, Y8
+	VMULPS       Y6, Y8, Y8
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y7, Y6, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y9
+	VSUBPS       Y8, Y9, Y9
+	VADDPS       c3f800000<>+0(SB), Y7, Y7
+	VADDPS       c3f800000<>+0(SB), Y8, Y8
+	VDIVPS       Y7, Y6, Y6
+	VDIVPS       Y8, Y9, Y7
+	VMULPS       Y4, Y4, Y8
+	VMULPS       Y5, Y5, Y9
+	VMULPS       Y8, Y4, Y10
+	VMULPS       Y9, Y5, Y11
+	VBROADCASTSS cbbbb6628<>+0(SB), Y12
+	VFMADD213PS  c3ca930bf<>+0(SB), Y8, Y12
+	VBROADCASTSS cbbbb6628<>+0(SB), Y13
+	VFMADD213PS  c3ca930bf<>+0(SB), Y9, Y13
+	VFMADD213PS  cbd5c235c<>+0(SB), Y8, Y12
+	VFMADD213PS  cbd5c235c<>+0(SB), Y9, Y13
+	VFMADD213PS  c3e0883c3<>+0(SB), Y8, Y12
+	VFMADD213PS  c3e0883c3<>+0(SB), Y9, Y13
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y8, Y12
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y9, Y13
+	VFMADD213PS  Y4, Y12, Y10
+	VFMADD213PS  Y5, Y13, Y11
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y4, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y4, Y10, Y6, Y4
+	VBLENDVPS    Y5, Y11, Y7, Y5
+	VANDPS       c80000000<>+0(SB), Y0, Y0
+	VANDPS       c80000000<>+0(SB), Y1, Y1
+	VORPS        Y0, Y4, Y0
+	VORPS        Y1, Y5, Y1
+	VMOVUPS      Y0, (AX)
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasTanhAVX2_full
+
+TileBiasTanhAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA c7fffffff<>+0(SB)/4, $0x7fffffff
+DATA c7fffffff<>+4(SB)/4, $0x7fffffff
+DATA c7fffffff<>+8(SB)/4, $0x7fffffff
+DATA c7fffffff<>+12(SB)/4, $0x7fffffff
+DATA c7fffffff<>+16(SB)/4, $0x7fffffff
+DATA c7fffffff<>+20(SB)/4, $0x7fffffff
+DATA c7fffffff<>+24(SB)/4, $0x7fffffff
+DATA c7fffffff<>+28(SB)/4, $0x7fffffff
+GLOBL c7fffffff<>(SB), RODATA|NOPTR, $32
+
+DATA cc0000000<>+0(SB)/4, $0xc0000000
+DATA cc0000000<>+4(SB)/4, $0xc0000000
+DATA cc0000000<>+8(SB)/4, $0xc0000000
+DATA cc0000000<>+12(SB)/4, $0xc0000000
+DATA cc0000000<>+16(SB)/4, $0xc0000000
+DATA cc0000000<>+20(SB)/4, $0xc0000000
+DATA cc0000000<>+24(SB)/4, $0xc0000000
+DATA cc0000000<>+28(SB)/4, $0xc0000000
+GLOBL cc0000000<>(SB), RODATA|NOPTR, $32
+
+DATA cbbbb6628<>+0(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+4(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+8(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+12(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+16(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+20(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+24(SB)/4, $0xbbbb6628
+DATA cbbbb6628<>+28(SB)/4, $0xbbbb6628
+GLOBL cbbbb6628<>(SB), RODATA|NOPTR, $32
+
+DATA c3ca930bf<>+0(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+4(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+8(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+12(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+16(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+20(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+24(SB)/4, $0x3ca930bf
+DATA c3ca930bf<>+28(SB)/4, $0x3ca930bf
+GLOBL c3ca930bf<>(SB), RODATA|NOPTR, $32
+
+DATA cbd5c235c<>+0(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+4(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+8(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+12(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+16(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+20(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+24(SB)/4, $0xbd5c235c
+DATA cbd5c235c<>+28(SB)/4, $0xbd5c235c
+GLOBL cbd5c235c<>(SB), RODATA|NOPTR, $32
+
+DATA c3e0883c3<>+0(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+4(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+8(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+12(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+16(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+20(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+24(SB)/4, $0x3e0883c3
+DATA c3e0883c3<>+28(SB)/4, $0x3e0883c3
+GLOBL c3e0883c3<>(SB), RODATA|NOPTR, $32
+
+DATA cbeaaaa9b<>+0(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+4(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+8(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+12(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+16(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+20(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+24(SB)/4, $0xbeaaaa9b
+DATA cbeaaaa9b<>+28(SB)/4, $0xbeaaaa9b
+GLOBL cbeaaaa9b<>(SB), RODATA|NOPTR, $32
+
+DATA c3f200000<>+0(SB)/4, $0x3f200000
+DATA c3f200000<>+4(SB)/4, $0x3f200000
+DATA c3f200000<>+8(SB)/4, $0x3f200000
+DATA c3f200000<>+12(SB)/4, $0x3f200000
+DATA c3f200000<>+16(SB)/4, $0x3f200000
+DATA c3f200000<>+20(SB)/4, $0x3f200000
+DATA c3f200000<>+24(SB)/4, $0x3f200000
+DATA c3f200000<>+28(SB)/4, $0x3f200000
+GLOBL c3f200000<>(SB), RODATA|NOPTR, $32
+
+// func TileBiasTanhZAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·TileBiasTanhZAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+
+	// The bias of the tile's columns, once.
+	MOVQ       bias+16(FP), R8
+	VMASKMOVPS (R8), Y0, Y2
+	VMASKMOVPS 32(R8), Y1, Y3
+	CMPQ       DI, $0x00000010
+	JEQ        TileBiasTanhZAVX2_full
+
+TileBiasTanhZAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileBiasTanhZAVX2_done
+	VMASKMOVPS   (AX), Y0, Y4
+	VMASKMOVPS   32(AX), Y1, Y5
+	VADDPS       Y2, Y4, Y4
+	VADDPS       Y3, Y5, Y5
+	VANDPS       c7fffffff<>+0(SB), Y4, Y6
+	VANDPS       c7fffffff<>+0(SB), Y5, Y7
+	VMULPS       cc0000000<>+0(SB), Y6, Y8
+	VMULPS       cc0000000<>+0(SB), Y7, Y9
+	VBROADCASTSS cc2d00000<>+0(SB), Y10
+	VMAXPS       Y8, Y10, Y8
+	VBROADCASTSS cc2d00000<>+0(SB), Y10
+	VMAXPS       Y9, Y10, Y9
+	VMULPS       c3fb8aa3b<>+0(SB), Y8, Y10
+	VMULPS       c3fb8aa3b<>+0(SB), Y9, Y11
+	VROUNDPS     $0x00, Y10, Y10
+	VROUNDPS     $0x00, Y11, Y11
+	VFNMADD231PS c3f317200<>+0(SB), Y10, Y8
+	VFNMADD231PS c3f317200<>+0(SB), Y11, Y9
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y10, Y8
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y11, Y9
+	VBROADCASTSS c3ab43e12<>+0(SB), Y12
+	VFMADD213PS  c3c091dc7<>+0(SB), Y8, Y12
+	VBROADCASTSS c3ab43e12<>+0(SB), Y13
+	VFMADD213PS  c3c091dc7<>+0(SB), Y9, Y13
+	VFMADD213PS  c3d2aadac<>+0(SB), Y8, Y12
+	VFMADD213PS  c3d2aadac<>+0(SB), Y9, Y13
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y8, Y12
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y9, Y13
+	VFMADD213PS  c3efffffc<>+0(SB), Y8, Y12
+	VFMADD213PS  c3efffffc<>+0(SB), Y9, Y13
+	VFMADD213PS  c3f800000<>+0(SB), Y8, Y12
+	VFMADD213PS  c3f800000<>+0(SB), Y9, Y13
+	VFMADD213PS  c3f800000<>+0(SB), Y8, Y12
+	VFMADD213PS  c3f800000<>+0(SB), Y9, Y13
+	VCVTPS2DQ    Y10, Y8
+	VPSRAD       $0x01, Y8, Y9
+	VPSUBD       Y9, Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y9, Y9
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y9, Y9
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y9, Y12, Y9
+	VMULPS       Y8, Y9, Y9
+	VCVTPS2DQ    Y11, Y8
+	VPSRAD       $0x01, Y8, Y10
+	VPSUBD       Y10, Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y10, Y10
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPSLLD       $0x17, Y10, Y10
+	VPSLLD       $0x17, Y8, Y8
+	VMULPS       Y10, Y13, Y10
+	VMULPS       Y8, Y10, Y10
+	VBROADCASTSS c3f800000<>+0(SB), Y8
+	VSUBPS       Y9, Y8, Y8
+	VBROADCASTSS c3f800000<>+0(SB), Y11
+	VSUBPS       Y10, Y11, Y11
+	VADDPS       c3f800000<>+0(SB), Y9, Y9
+	VADDPS       c3f800000<>+0(SB), Y10, Y10
+	VDIVPS       Y9, Y8, Y8
+	VDIVPS       Y10, Y11, Y9
+	VMULPS       Y6, Y6, Y10
+	VMULPS       Y7, Y7, Y11
+	VMULPS       Y10, Y6, Y12
+	VMULPS       Y11, Y7, Y13
+	VBROADCASTSS cbbbb6628<>+0(SB), Y14
+	VFMADD213PS  c3ca930bf<>+0(SB), Y10, Y14
+	VBROADCASTSS cbbbb6628<>+0(SB), Y15
+	VFMADD213PS  c3ca930bf<>+0(SB), Y11, Y15
+	VFMADD213PS  cbd5c235c<>+0(SB), Y10, Y14
+	VFMADD213PS  cbd5c235c<>+0(SB), Y11, Y15
+	VFMADD213PS  c3e0883c3<>+0(SB), Y10, Y14
+	VFMADD213PS  c3e0883c3<>+0(SB), Y11, Y15
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y10, Y14
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y11, Y15
+	VFMADD213PS  Y6, Y14, Y12
+	VFMADD213PS  Y7, Y15, Y13
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y6, Y6
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y7, Y7
+	VBLENDVPS    Y6, Y12, Y8, Y6
+	VBLENDVPS    Y7, Y13, Y9, Y7
+	VANDPS       c80000000<>+0(SB), Y4, Y8
+	VANDPS       c80000000<>+0(SB), Y5, Y9
+	VORPS        Y8, Y6, Y6
+	VORPS        Y9, Y7, Y7
+	VMASKMOVPS   Y6, Y0, (AX)
+	VMASKMOVPS   Y4, Y0, (DX)
+	VMASKMOVPS   Y7, Y1, 32(AX)
+	VMASKMOVPS   Y5, Y1, 32(DX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasTanhZAVX2_row
+
+TileBiasTanhZAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileBiasTanhZAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VADDPS       Y2, Y0, Y0
+	VADDPS       Y3, Y1, Y1
+	VANDPS       c7fffffff<>+0(SB), Y0, Y4
+	VANDPS       c7fffffff<>+0(SB), Y1, Y5
+	VMULPS       cc0000000<>+0(SB), Y4, Y6
+	VMULPS       cc0000000<>+0(SB), Y5, Y7
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y6, Y8, Y6
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       c3fb8aa3b<>+0(SB), Y6, Y8
+	VMULPS       c3fb8aa3b<>+0(SB), Y7, Y9
+	VROUNDPS     $0x00, Y8, Y8
+	VROUNDPS     $0x00, Y9, Y9
+	VFNMADD231PS c3f317200<>+0(SB), Y8, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y9, Y7
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y8, Y6
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y9, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y10
+	VFMADD213PS  c3c091dc7<>+0(SB), Y6, Y10
+	VBROADCASTSS c3ab43e12<>+0(SB), Y11
+	VFMADD213PS  c3c091dc7<>+0(SB), Y7, Y11
+	VFMADD213PS  c3d2aadac<>+0(SB), Y6, Y10
+	VFMADD213PS  c3d2aadac<>+0(SB), Y7, Y11
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y6, Y10
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y7, Y11
+	VFMADD213PS  c3efffffc<>+0(SB), Y6, Y10
+	VFMADD213PS  c3efffffc<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VCVTPS2DQ    Y8, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y7, Y7
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y10, Y7
+	VMULPS       Y6, Y7, Y7
+	VCVTPS2DQ    Y9, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y11, Y8
+	VMULPS       Y6, Y8, Y8
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y7, Y6, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y9
+	VSUBPS       Y8, Y9, Y9
+	VADDPS       c3f800000<>+0(SB), Y7, Y7
+	VADDPS       c3f800000<>+0(SB), Y8, Y8
+	VDIVPS       Y7, Y6, Y6
+	VDIVPS       Y8, Y9, Y7
+	VMULPS       Y4, Y4, Y8
+	VMULPS       Y5, Y5, Y9
+	VMULPS       Y8, Y4, Y10
+	VMULPS       Y9, Y5, Y11
+	VBROADCASTSS cbbbb6628<>+0(SB), Y12
+	VFMADD213PS  c3ca930bf<>+0(SB), Y8, Y12
+	VBROADCASTSS cbbbb6628<>+0(SB), Y13
+	VFMADD213PS  c3ca930bf<>+0(SB), Y9, Y13
+	VFMADD213PS  cbd5c235c<>+0(SB), Y8, Y12
+	VFMADD213PS  cbd5c235c<>+0(SB), Y9, Y13
+	VFMADD213PS  c3e0883c3<>+0(SB), Y8, Y12
+	VFMADD213PS  c3e0883c3<>+0(SB), Y9, Y13
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y8, Y12
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y9, Y13
+	VFMADD213PS  Y4, Y12, Y10
+	VFMADD213PS  Y5, Y13, Y11
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y4, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y4, Y10, Y6, Y4
+	VBLENDVPS    Y5, Y11, Y7, Y5
+	VANDPS       c80000000<>+0(SB), Y0, Y6
+	VANDPS       c80000000<>+0(SB), Y1, Y7
+	VORPS        Y6, Y4, Y4
+	VORPS        Y7, Y5, Y5
+	VMOVUPS      Y4, (AX)
+	VMOVUPS      Y0, (DX)
+	VMOVUPS      Y5, 32(AX)
+	VMOVUPS      Y1, 32(DX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileBiasTanhZAVX2_full
+
+TileBiasTanhZAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileReluDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileReluDeltaAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+	CMPQ    DI, $0x00000010
+	JEQ     TileReluDeltaAVX2_full
+
+TileReluDeltaAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileReluDeltaAVX2_done
+	VMASKMOVPS   (AX), Y0, Y2
+	VMASKMOVPS   32(AX), Y1, Y3
+	VMASKMOVPS   (DX), Y0, Y4
+	VMASKMOVPS   32(DX), Y1, Y5
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y4, Y4
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y5, Y5
+	VBROADCASTSS c00000000<>+0(SB), Y6
+	VBLENDVPS    Y4, Y2, Y6, Y2
+	VBROADCASTSS c00000000<>+0(SB), Y4
+	VBLENDVPS    Y5, Y3, Y4, Y3
+	VMASKMOVPS   Y2, Y0, (AX)
+	VMASKMOVPS   Y3, Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileReluDeltaAVX2_row
+
+TileReluDeltaAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileReluDeltaAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VMOVUPS      (DX), Y2
+	VMOVUPS      32(DX), Y3
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y2, Y2
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y3, Y3
+	VBROADCASTSS c00000000<>+0(SB), Y4
+	VBLENDVPS    Y2, Y0, Y4, Y0
+	VBROADCASTSS c00000000<>+0(SB), Y2
+	VBLENDVPS    Y3, Y1, Y2, Y1
+	VMOVUPS      Y0, (AX)
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileReluDeltaAVX2_full
+
+TileReluDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileLeakyReluDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileLeakyReluDeltaAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         lanemask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000008, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	NEGQ         R9
+	ADDQ         $0x00000008, R9
+	VMOVDQU      (R8)(R9*4), Y0
+	MOVQ         DI, R9
+	SUBQ         $0x00000008, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000008, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	NEGQ         R9
+	ADDQ         $0x00000008, R9
+	VMOVDQU      (R8)(R9*4), Y1
+	VBROADCASTSS alpha+56(FP), Y2
+	CMPQ         DI, $0x00000010
+	JEQ          TileLeakyReluDeltaAVX2_full
+
+TileLeakyReluDeltaAVX2_row:
+	TESTQ      SI, SI
+	JZ         TileLeakyReluDeltaAVX2_done
+	VMASKMOVPS (AX), Y0, Y3
+	VMASKMOVPS 32(AX), Y1, Y4
+	VMASKMOVPS (DX), Y0, Y5
+	VMASKMOVPS 32(DX), Y1, Y6
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y5, Y5
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y6, Y6
+	VMULPS     Y3, Y2, Y7
+	VMULPS     Y4, Y2, Y8
+	VBLENDVPS  Y5, Y3, Y7, Y3
+	VBLENDVPS  Y6, Y4, Y8, Y4
+	VMASKMOVPS Y3, Y0, (AX)
+	VMASKMOVPS Y4, Y1, 32(AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	DECQ       SI
+	JMP        TileLeakyReluDeltaAVX2_row
+
+TileLeakyReluDeltaAVX2_full:
+	TESTQ     SI, SI
+	JZ        TileLeakyReluDeltaAVX2_done
+	VMOVUPS   (AX), Y0
+	VMOVUPS   32(AX), Y1
+	VMOVUPS   (DX), Y3
+	VMOVUPS   32(DX), Y4
+	VCMPPS    $0x0e, c00000000<>+0(SB), Y3, Y3
+	VCMPPS    $0x0e, c00000000<>+0(SB), Y4, Y4
+	VMULPS    Y0, Y2, Y5
+	VMULPS    Y1, Y2, Y6
+	VBLENDVPS Y3, Y0, Y5, Y0
+	VBLENDVPS Y4, Y1, Y6, Y1
+	VMOVUPS   Y0, (AX)
+	VMOVUPS   Y1, 32(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileLeakyReluDeltaAVX2_full
+
+TileLeakyReluDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileSigmoidDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileSigmoidDeltaAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+	CMPQ    DI, $0x00000010
+	JEQ     TileSigmoidDeltaAVX2_full
+
+TileSigmoidDeltaAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileSigmoidDeltaAVX2_done
+	VMASKMOVPS   (AX), Y0, Y2
+	VMASKMOVPS   32(AX), Y1, Y3
+	VMASKMOVPS   (DX), Y0, Y4
+	VMASKMOVPS   32(DX), Y1, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y4, Y6, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y7
+	VSUBPS       Y5, Y7, Y7
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y7, Y5, Y5
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VMASKMOVPS   Y2, Y0, (AX)
+	VMASKMOVPS   Y3, Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileSigmoidDeltaAVX2_row
+
+TileSigmoidDeltaAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileSigmoidDeltaAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VMOVUPS      (DX), Y2
+	VMOVUPS      32(DX), Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VSUBPS       Y2, Y4, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y2, Y0, Y0
+	VMULPS       Y3, Y1, Y1
+	VMOVUPS      Y0, (AX)
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileSigmoidDeltaAVX2_full
+
+TileSigmoidDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
+// func TileTanhDeltaAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, CMOV
+TEXT ·TileTanhDeltaAVX2(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    DI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+	CMPQ    DI, $0x00000010
+	JEQ     TileTanhDeltaAVX2_full
+
+TileTanhDeltaAVX2_row:
+	TESTQ        SI, SI
+	JZ           TileTanhDeltaAVX2_done
+	VMASKMOVPS   (AX), Y0, Y2
+	VMASKMOVPS   32(AX), Y1, Y3
+	VMASKMOVPS   (DX), Y0, Y4
+	VMASKMOVPS   32(DX), Y1, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y4, Y6, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y7
+	VSUBPS       Y5, Y7, Y7
+	VADDPS       c3f800000<>+0(SB), Y4, Y4
+	VADDPS       c3f800000<>+0(SB), Y5, Y5
+	VMULPS       Y4, Y6, Y4
+	VMULPS       Y5, Y7, Y5
+	VMULPS       Y4, Y2, Y2
+	VMULPS       Y5, Y3, Y3
+	VMASKMOVPS   Y2, Y0, (AX)
+	VMASKMOVPS   Y3, Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileTanhDeltaAVX2_row
+
+TileTanhDeltaAVX2_full:
+	TESTQ        SI, SI
+	JZ           TileTanhDeltaAVX2_done
+	VMOVUPS      (AX), Y0
+	VMOVUPS      32(AX), Y1
+	VMOVUPS      (DX), Y2
+	VMOVUPS      32(DX), Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VSUBPS       Y2, Y4, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	VADDPS       c3f800000<>+0(SB), Y2, Y2
+	VADDPS       c3f800000<>+0(SB), Y3, Y3
+	VMULPS       Y2, Y4, Y2
+	VMULPS       Y3, Y5, Y3
+	VMULPS       Y2, Y0, Y0
+	VMULPS       Y3, Y1, Y1
+	VMOVUPS      Y0, (AX)
+	VMOVUPS      Y1, 32(AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	DECQ         SI
+	JMP          TileTanhDeltaAVX2_full
+
+TileTanhDeltaAVX2_done:
+	VZEROUPPER
+	RET
+
 // func PackCopy6(dst *float32, src *float32, ld int, rows int, cols int)
 // Requires: AVX, CMOV
 TEXT ·PackCopy6(SB), NOSPLIT, $0-40

@@ -13,6 +13,104 @@ package asm
 //go:noescape
 func SgemmMicro12x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
 
+// TileBiasIdentityAVX512 is the AVX512 tile epilogue BiasIdentity, for tiles of up to 32 columns:
+//
+// BiasIdentity stores z to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasIdentityAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasIdentityZAVX512 is the AVX512 tile epilogue BiasIdentityZ, for tiles of up to 32 columns:
+//
+// BiasIdentityZ stores z to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasIdentityZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasReluAVX512 is the AVX512 tile epilogue BiasRelu, for tiles of up to 32 columns:
+//
+// BiasRelu stores max(z, 0) to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasReluAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasReluZAVX512 is the AVX512 tile epilogue BiasReluZ, for tiles of up to 32 columns:
+//
+// BiasReluZ stores max(z, 0) to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasReluZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasLeakyReluAVX512 is the AVX512 tile epilogue BiasLeakyRelu, for tiles of up to 32 columns:
+//
+// BiasLeakyRelu stores z, or alpha·z where z < 0 to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasLeakyReluAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasLeakyReluZAVX512 is the AVX512 tile epilogue BiasLeakyReluZ, for tiles of up to 32 columns:
+//
+// BiasLeakyReluZ stores z, or alpha·z where z < 0 to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasLeakyReluZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasSigmoidAVX512 is the AVX512 tile epilogue BiasSigmoid, for tiles of up to 32 columns:
+//
+// BiasSigmoid stores 1/(1+e^−z) to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasSigmoidAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasSigmoidZAVX512 is the AVX512 tile epilogue BiasSigmoidZ, for tiles of up to 32 columns:
+//
+// BiasSigmoidZ stores 1/(1+e^−z) to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasSigmoidZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasTanhAVX512 is the AVX512 tile epilogue BiasTanh, for tiles of up to 32 columns:
+//
+// BiasTanh stores tanh(z) to C, z = c + bias[j].
+//
+//go:noescape
+func TileBiasTanhAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileBiasTanhZAVX512 is the AVX512 tile epilogue BiasTanhZ, for tiles of up to 32 columns:
+//
+// BiasTanhZ stores tanh(z) to C and z to x, z = c + bias[j].
+//
+//go:noescape
+func TileBiasTanhZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileReluDeltaAVX512 is the AVX512 tile epilogue ReluDelta, for tiles of up to 32 columns:
+//
+// ReluDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileReluDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileLeakyReluDeltaAVX512 is the AVX512 tile epilogue LeakyReluDelta, for tiles of up to 32 columns:
+//
+// LeakyReluDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileLeakyReluDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileSigmoidDeltaAVX512 is the AVX512 tile epilogue SigmoidDelta, for tiles of up to 32 columns:
+//
+// SigmoidDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileSigmoidDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
+// TileTanhDeltaAVX512 is the AVX512 tile epilogue TanhDelta, for tiles of up to 32 columns:
+//
+// TanhDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+//
+//go:noescape
+func TileTanhDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+
 // PackCopy12 copies rows of cols floats into slots of 12, zero-filling each slot:
 //
 //	for p := 0; p < rows; p++ { copy(dst[p*12:p*12+12], src[p*ld:p*ld+cols]); clear(dst[p*12+cols:p*12+12]) }

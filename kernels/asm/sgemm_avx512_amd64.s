@@ -545,6 +545,1100 @@ DATA colmask<>+32(SB)/2, $0xffff
 DATA colmask<>+34(SB)/2, $0x0000
 GLOBL colmask<>(SB), RODATA|NOPTR, $36
 
+// func TileBiasIdentityAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasIdentityAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    colmask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K1
+	SUBQ    $0x00000010, DI
+	XORQ    R9, R9
+	CMPQ    DI, R9
+	CMOVQLT R9, DI
+	MOVQ    $0x00000010, R9
+	CMPQ    DI, R9
+	CMOVQGT R9, DI
+	KMOVW   (R8)(DI*2), K2
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+
+TileBiasIdentityAVX512_row:
+	TESTQ     SI, SI
+	JZ        TileBiasIdentityAVX512_done
+	VMOVUPS.Z (AX), K1, Z2
+	VMOVUPS.Z 64(AX), K2, Z3
+	VADDPS    Z0, Z2, Z2
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS   Z3, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileBiasIdentityAVX512_row
+
+TileBiasIdentityAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasIdentityZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasIdentityZAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    colmask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K1
+	SUBQ    $0x00000010, DI
+	XORQ    R9, R9
+	CMPQ    DI, R9
+	CMOVQLT R9, DI
+	MOVQ    $0x00000010, R9
+	CMPQ    DI, R9
+	CMOVQGT R9, DI
+	KMOVW   (R8)(DI*2), K2
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+
+TileBiasIdentityZAVX512_row:
+	TESTQ     SI, SI
+	JZ        TileBiasIdentityZAVX512_done
+	VMOVUPS.Z (AX), K1, Z2
+	VMOVUPS.Z 64(AX), K2, Z3
+	VADDPS    Z0, Z2, Z2
+	VADDPS    Z1, Z3, Z3
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS   Z3, K2, 64(AX)
+	VMOVUPS   Z3, K2, 64(DX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileBiasIdentityZAVX512_row
+
+TileBiasIdentityZAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasReluAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasReluAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    colmask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K1
+	SUBQ    $0x00000010, DI
+	XORQ    R9, R9
+	CMPQ    DI, R9
+	CMOVQLT R9, DI
+	MOVQ    $0x00000010, R9
+	CMPQ    DI, R9
+	CMOVQGT R9, DI
+	KMOVW   (R8)(DI*2), K2
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+
+TileBiasReluAVX512_row:
+	TESTQ          SI, SI
+	JZ             TileBiasReluAVX512_done
+	VMOVUPS.Z      (AX), K1, Z2
+	VMOVUPS.Z      64(AX), K2, Z3
+	VADDPS         Z0, Z2, Z2
+	VADDPS         Z1, Z3, Z3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z5
+	VMOVUPS        Z4, K1, (AX)
+	VMOVUPS        Z5, K2, 64(AX)
+	ADDQ           CX, AX
+	ADDQ           BX, DX
+	DECQ           SI
+	JMP            TileBiasReluAVX512_row
+
+TileBiasReluAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA c00000000<>+0(SB)/4, $0x00000000
+GLOBL c00000000<>(SB), RODATA|NOPTR, $4
+
+// func TileBiasReluZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasReluZAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    colmask<>+0(SB), R8
+	MOVQ    DI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K1
+	SUBQ    $0x00000010, DI
+	XORQ    R9, R9
+	CMPQ    DI, R9
+	CMOVQLT R9, DI
+	MOVQ    $0x00000010, R9
+	CMPQ    DI, R9
+	CMOVQGT R9, DI
+	KMOVW   (R8)(DI*2), K2
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z 64(DI), K2, Z1
+
+TileBiasReluZAVX512_row:
+	TESTQ          SI, SI
+	JZ             TileBiasReluZAVX512_done
+	VMOVUPS.Z      (AX), K1, Z2
+	VMOVUPS.Z      64(AX), K2, Z3
+	VADDPS         Z0, Z2, Z2
+	VADDPS         Z1, Z3, Z3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z5
+	VMOVUPS        Z4, K1, (AX)
+	VMOVUPS        Z2, K1, (DX)
+	VMOVUPS        Z5, K2, 64(AX)
+	VMOVUPS        Z3, K2, 64(DX)
+	ADDQ           CX, AX
+	ADDQ           BX, DX
+	DECQ           SI
+	JMP            TileBiasReluZAVX512_row
+
+TileBiasReluZAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasLeakyReluAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasLeakyReluAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS alpha+56(FP), Z0
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z 64(DI), K2, Z2
+
+TileBiasLeakyReluAVX512_row:
+	TESTQ       SI, SI
+	JZ          TileBiasLeakyReluAVX512_done
+	VMOVUPS.Z   (AX), K1, Z3
+	VMOVUPS.Z   64(AX), K2, Z4
+	VADDPS      Z1, Z3, Z3
+	VADDPS      Z2, Z4, Z4
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z3, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z4, K4
+	VMULPS      Z3, Z0, Z7
+	VMULPS      Z4, Z0, Z8
+	VBLENDMPS   Z7, Z3, K3, Z5
+	VBLENDMPS   Z8, Z4, K4, Z6
+	VMOVUPS     Z5, K1, (AX)
+	VMOVUPS     Z6, K2, 64(AX)
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	DECQ        SI
+	JMP         TileBiasLeakyReluAVX512_row
+
+TileBiasLeakyReluAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasLeakyReluZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasLeakyReluZAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS alpha+56(FP), Z0
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z 64(DI), K2, Z2
+
+TileBiasLeakyReluZAVX512_row:
+	TESTQ       SI, SI
+	JZ          TileBiasLeakyReluZAVX512_done
+	VMOVUPS.Z   (AX), K1, Z3
+	VMOVUPS.Z   64(AX), K2, Z4
+	VADDPS      Z1, Z3, Z3
+	VADDPS      Z2, Z4, Z4
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z3, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z4, K4
+	VMULPS      Z3, Z0, Z7
+	VMULPS      Z4, Z0, Z8
+	VBLENDMPS   Z7, Z3, K3, Z5
+	VBLENDMPS   Z8, Z4, K4, Z6
+	VMOVUPS     Z5, K1, (AX)
+	VMOVUPS     Z3, K1, (DX)
+	VMOVUPS     Z6, K2, 64(AX)
+	VMOVUPS     Z4, K2, 64(DX)
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	DECQ        SI
+	JMP         TileBiasLeakyReluZAVX512_row
+
+TileBiasLeakyReluZAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasSigmoidAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasSigmoidAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z3
+
+TileBiasSigmoidAVX512_row:
+	TESTQ             SI, SI
+	JZ                TileBiasSigmoidAVX512_done
+	VMOVUPS.Z         (AX), K1, Z4
+	VMOVUPS.Z         64(AX), K2, Z5
+	VADDPS            Z2, Z4, Z4
+	VADDPS            Z3, Z5, Z5
+	VPORD.BCST        c80000000<>+0(SB), Z4, Z8
+	VPORD.BCST        c80000000<>+0(SB), Z5, Z9
+	VMAXPS            Z8, Z0, Z8
+	VMAXPS            Z9, Z0, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VSCALEFPS         Z10, Z12, Z8
+	VSCALEFPS         Z11, Z13, Z9
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z4, K3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z5, K4
+	VBLENDMPS         Z8, Z1, K3, Z6
+	VBLENDMPS         Z9, Z1, K4, Z7
+	VADDPS            Z8, Z1, Z4
+	VADDPS            Z9, Z1, Z5
+	VRCP14PS          Z4, Z9
+	VMULPS            Z9, Z6, Z8
+	VFNMADD231PS      Z8, Z4, Z6
+	VFMADD231PS       Z6, Z9, Z8
+	VRCP14PS          Z5, Z9
+	VMULPS            Z9, Z7, Z4
+	VFNMADD231PS      Z4, Z5, Z7
+	VFMADD231PS       Z7, Z9, Z4
+	VMOVUPS           Z8, K1, (AX)
+	VMOVUPS           Z4, K2, 64(AX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	DECQ              SI
+	JMP               TileBiasSigmoidAVX512_row
+
+TileBiasSigmoidAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA cc2d00000<>+0(SB)/4, $0xc2d00000
+GLOBL cc2d00000<>(SB), RODATA|NOPTR, $4
+
+DATA c3f800000<>+0(SB)/4, $0x3f800000
+GLOBL c3f800000<>(SB), RODATA|NOPTR, $4
+
+DATA c80000000<>+0(SB)/4, $0x80000000
+GLOBL c80000000<>(SB), RODATA|NOPTR, $4
+
+DATA c3fb8aa3b<>+0(SB)/4, $0x3fb8aa3b
+GLOBL c3fb8aa3b<>(SB), RODATA|NOPTR, $4
+
+DATA c3f317200<>+0(SB)/4, $0x3f317200
+GLOBL c3f317200<>(SB), RODATA|NOPTR, $4
+
+DATA c35bfbe8e<>+0(SB)/4, $0x35bfbe8e
+GLOBL c35bfbe8e<>(SB), RODATA|NOPTR, $4
+
+DATA c3ab43e12<>+0(SB)/4, $0x3ab43e12
+GLOBL c3ab43e12<>(SB), RODATA|NOPTR, $4
+
+DATA c3c091dc7<>+0(SB)/4, $0x3c091dc7
+GLOBL c3c091dc7<>(SB), RODATA|NOPTR, $4
+
+DATA c3d2aadac<>+0(SB)/4, $0x3d2aadac
+GLOBL c3d2aadac<>(SB), RODATA|NOPTR, $4
+
+DATA c3e2aaa47<>+0(SB)/4, $0x3e2aaa47
+GLOBL c3e2aaa47<>(SB), RODATA|NOPTR, $4
+
+DATA c3efffffc<>+0(SB)/4, $0x3efffffc
+GLOBL c3efffffc<>(SB), RODATA|NOPTR, $4
+
+// func TileBiasSigmoidZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasSigmoidZAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z3
+
+TileBiasSigmoidZAVX512_row:
+	TESTQ             SI, SI
+	JZ                TileBiasSigmoidZAVX512_done
+	VMOVUPS.Z         (AX), K1, Z4
+	VMOVUPS.Z         64(AX), K2, Z5
+	VADDPS            Z2, Z4, Z4
+	VADDPS            Z3, Z5, Z5
+	VPORD.BCST        c80000000<>+0(SB), Z4, Z8
+	VPORD.BCST        c80000000<>+0(SB), Z5, Z9
+	VMAXPS            Z8, Z0, Z8
+	VMAXPS            Z9, Z0, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VSCALEFPS         Z10, Z12, Z8
+	VSCALEFPS         Z11, Z13, Z9
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z4, K3
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z5, K4
+	VBLENDMPS         Z8, Z1, K3, Z6
+	VBLENDMPS         Z9, Z1, K4, Z7
+	VADDPS            Z8, Z1, Z8
+	VADDPS            Z9, Z1, Z9
+	VRCP14PS          Z8, Z11
+	VMULPS            Z11, Z6, Z10
+	VFNMADD231PS      Z10, Z8, Z6
+	VFMADD231PS       Z6, Z11, Z10
+	VRCP14PS          Z9, Z11
+	VMULPS            Z11, Z7, Z8
+	VFNMADD231PS      Z8, Z9, Z7
+	VFMADD231PS       Z7, Z11, Z8
+	VMOVUPS           Z10, K1, (AX)
+	VMOVUPS           Z4, K1, (DX)
+	VMOVUPS           Z8, K2, 64(AX)
+	VMOVUPS           Z5, K2, 64(DX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	DECQ              SI
+	JMP               TileBiasSigmoidZAVX512_row
+
+TileBiasSigmoidZAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileBiasTanhAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasTanhAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z3
+
+TileBiasTanhAVX512_row:
+	TESTQ             SI, SI
+	JZ                TileBiasTanhAVX512_done
+	VMOVUPS.Z         (AX), K1, Z4
+	VMOVUPS.Z         64(AX), K2, Z5
+	VADDPS            Z2, Z4, Z4
+	VADDPS            Z3, Z5, Z5
+	VPANDD.BCST       c7fffffff<>+0(SB), Z4, Z8
+	VPANDD.BCST       c7fffffff<>+0(SB), Z5, Z9
+	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
+	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
+	VMAXPS            Z10, Z0, Z10
+	VMAXPS            Z11, Z0, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VSCALEFPS         Z12, Z14, Z10
+	VSCALEFPS         Z13, Z15, Z11
+	VSUBPS            Z10, Z1, Z12
+	VSUBPS            Z11, Z1, Z13
+	VADDPS            Z10, Z1, Z10
+	VADDPS            Z11, Z1, Z11
+	VRCP14PS          Z10, Z15
+	VMULPS            Z15, Z12, Z14
+	VFNMADD231PS      Z14, Z10, Z12
+	VFMADD231PS       Z12, Z15, Z14
+	VRCP14PS          Z11, Z12
+	VMULPS            Z12, Z13, Z10
+	VFNMADD231PS      Z10, Z11, Z13
+	VFMADD231PS       Z13, Z12, Z10
+	VMULPS            Z8, Z8, Z11
+	VMULPS            Z9, Z9, Z12
+	VMULPS            Z11, Z8, Z13
+	VMULPS            Z12, Z9, Z15
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
+	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS       Z9, Z17, Z15
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K3
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K4
+	VBLENDMPS         Z13, Z14, K3, Z6
+	VBLENDMPS         Z15, Z10, K4, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z4, Z4
+	VPANDD.BCST       c80000000<>+0(SB), Z5, Z5
+	VPORD             Z4, Z6, Z4
+	VPORD             Z5, Z7, Z5
+	VMOVUPS           Z4, K1, (AX)
+	VMOVUPS           Z5, K2, 64(AX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	DECQ              SI
+	JMP               TileBiasTanhAVX512_row
+
+TileBiasTanhAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA c7fffffff<>+0(SB)/4, $0x7fffffff
+GLOBL c7fffffff<>(SB), RODATA|NOPTR, $4
+
+DATA cc0000000<>+0(SB)/4, $0xc0000000
+GLOBL cc0000000<>(SB), RODATA|NOPTR, $4
+
+DATA cbbbb6628<>+0(SB)/4, $0xbbbb6628
+GLOBL cbbbb6628<>(SB), RODATA|NOPTR, $4
+
+DATA c3ca930bf<>+0(SB)/4, $0x3ca930bf
+GLOBL c3ca930bf<>(SB), RODATA|NOPTR, $4
+
+DATA cbd5c235c<>+0(SB)/4, $0xbd5c235c
+GLOBL cbd5c235c<>(SB), RODATA|NOPTR, $4
+
+DATA c3e0883c3<>+0(SB)/4, $0x3e0883c3
+GLOBL c3e0883c3<>(SB), RODATA|NOPTR, $4
+
+DATA cbeaaaa9b<>+0(SB)/4, $0xbeaaaa9b
+GLOBL cbeaaaa9b<>(SB), RODATA|NOPTR, $4
+
+DATA c3f200000<>+0(SB)/4, $0x3f200000
+GLOBL c3f200000<>(SB), RODATA|NOPTR, $4
+
+// func TileBiasTanhZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileBiasTanhZAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS cc2d00000<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
+
+	// The bias of the tile's columns, once.
+	MOVQ      bias+16(FP), DI
+	VMOVUPS.Z (DI), K1, Z2
+	VMOVUPS.Z 64(DI), K2, Z3
+
+TileBiasTanhZAVX512_row:
+	TESTQ             SI, SI
+	JZ                TileBiasTanhZAVX512_done
+	VMOVUPS.Z         (AX), K1, Z4
+	VMOVUPS.Z         64(AX), K2, Z5
+	VADDPS            Z2, Z4, Z4
+	VADDPS            Z3, Z5, Z5
+	VPANDD.BCST       c7fffffff<>+0(SB), Z4, Z8
+	VPANDD.BCST       c7fffffff<>+0(SB), Z5, Z9
+	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
+	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
+	VMAXPS            Z10, Z0, Z10
+	VMAXPS            Z11, Z0, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VSCALEFPS         Z12, Z14, Z10
+	VSCALEFPS         Z13, Z15, Z11
+	VSUBPS            Z10, Z1, Z12
+	VSUBPS            Z11, Z1, Z13
+	VADDPS            Z10, Z1, Z10
+	VADDPS            Z11, Z1, Z11
+	VRCP14PS          Z10, Z15
+	VMULPS            Z15, Z12, Z14
+	VFNMADD231PS      Z14, Z10, Z12
+	VFMADD231PS       Z12, Z15, Z14
+	VRCP14PS          Z11, Z12
+	VMULPS            Z12, Z13, Z10
+	VFNMADD231PS      Z10, Z11, Z13
+	VFMADD231PS       Z13, Z12, Z10
+	VMULPS            Z8, Z8, Z11
+	VMULPS            Z9, Z9, Z12
+	VMULPS            Z11, Z8, Z13
+	VMULPS            Z12, Z9, Z15
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
+	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS       Z9, Z17, Z15
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K3
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K4
+	VBLENDMPS         Z13, Z14, K3, Z6
+	VBLENDMPS         Z15, Z10, K4, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z4, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z5, Z9
+	VPORD             Z8, Z6, Z8
+	VPORD             Z9, Z7, Z9
+	VMOVUPS           Z8, K1, (AX)
+	VMOVUPS           Z4, K1, (DX)
+	VMOVUPS           Z9, K2, 64(AX)
+	VMOVUPS           Z5, K2, 64(DX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	DECQ              SI
+	JMP               TileBiasTanhZAVX512_row
+
+TileBiasTanhZAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileReluDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileReluDeltaAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS c00000000<>+0(SB), Z0
+
+TileReluDeltaAVX512_row:
+	TESTQ     SI, SI
+	JZ        TileReluDeltaAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z 64(AX), K2, Z2
+	VMOVUPS.Z (DX), K1, Z3
+	VMOVUPS.Z 64(DX), K2, Z4
+	VCMPPS    $0x01, Z3, Z0, K3
+	VCMPPS    $0x01, Z4, Z0, K4
+	VBLENDMPS Z1, Z0, K3, Z5
+	VBLENDMPS Z2, Z0, K4, Z6
+	VMOVUPS   Z5, K1, (AX)
+	VMOVUPS   Z6, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileReluDeltaAVX512_row
+
+TileReluDeltaAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileLeakyReluDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileLeakyReluDeltaAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS alpha+56(FP), Z0
+
+TileLeakyReluDeltaAVX512_row:
+	TESTQ       SI, SI
+	JZ          TileLeakyReluDeltaAVX512_done
+	VMOVUPS.Z   (AX), K1, Z1
+	VMOVUPS.Z   64(AX), K2, Z2
+	VMOVUPS.Z   (DX), K1, Z3
+	VMOVUPS.Z   64(DX), K2, Z4
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z3, K3
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z4, K4
+	VMULPS      Z1, Z0, Z3
+	VMULPS      Z2, Z0, Z4
+	VBLENDMPS   Z1, Z3, K3, Z5
+	VBLENDMPS   Z2, Z4, K4, Z6
+	VMOVUPS     Z5, K1, (AX)
+	VMOVUPS     Z6, K2, 64(AX)
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	DECQ        SI
+	JMP         TileLeakyReluDeltaAVX512_row
+
+TileLeakyReluDeltaAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileSigmoidDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileSigmoidDeltaAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS c3f800000<>+0(SB), Z0
+
+TileSigmoidDeltaAVX512_row:
+	TESTQ     SI, SI
+	JZ        TileSigmoidDeltaAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z 64(AX), K2, Z2
+	VMOVUPS.Z (DX), K1, Z3
+	VMOVUPS.Z 64(DX), K2, Z4
+	VSUBPS    Z3, Z0, Z5
+	VSUBPS    Z4, Z0, Z6
+	VMULPS    Z5, Z3, Z3
+	VMULPS    Z6, Z4, Z4
+	VMULPS    Z3, Z1, Z1
+	VMULPS    Z4, Z2, Z2
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileSigmoidDeltaAVX512_row
+
+TileSigmoidDeltaAVX512_done:
+	VZEROUPPER
+	RET
+
+// func TileTanhDeltaAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·TileTanhDeltaAVX512(SB), NOSPLIT, $0-60
+	MOVQ c+0(FP), AX
+	MOVQ ldc+8(FP), CX
+	MOVQ x+24(FP), DX
+	MOVQ ldx+32(FP), BX
+	MOVQ mr+40(FP), SI
+	MOVQ nr+48(FP), DI
+	SHLQ $0x02, CX
+	SHLQ $0x02, BX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), R8
+	MOVQ         DI, R9
+	SUBQ         $0x00000000, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K1
+	SUBQ         $0x00000010, DI
+	XORQ         R9, R9
+	CMPQ         DI, R9
+	CMOVQLT      R9, DI
+	MOVQ         $0x00000010, R9
+	CMPQ         DI, R9
+	CMOVQGT      R9, DI
+	KMOVW        (R8)(DI*2), K2
+	VBROADCASTSS c3f800000<>+0(SB), Z0
+
+TileTanhDeltaAVX512_row:
+	TESTQ     SI, SI
+	JZ        TileTanhDeltaAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z 64(AX), K2, Z2
+	VMOVUPS.Z (DX), K1, Z3
+	VMOVUPS.Z 64(DX), K2, Z4
+	VSUBPS    Z3, Z0, Z5
+	VSUBPS    Z4, Z0, Z6
+	VADDPS    Z3, Z0, Z3
+	VADDPS    Z4, Z0, Z4
+	VMULPS    Z3, Z5, Z3
+	VMULPS    Z4, Z6, Z4
+	VMULPS    Z3, Z1, Z1
+	VMULPS    Z4, Z2, Z2
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K2, 64(AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	DECQ      SI
+	JMP       TileTanhDeltaAVX512_row
+
+TileTanhDeltaAVX512_done:
+	VZEROUPPER
+	RET
+
 // func PackCopy12(dst *float32, src *float32, ld int, rows int, cols int)
 // Requires: AVX, CMOV
 TEXT ·PackCopy12(SB), NOSPLIT, $0-40

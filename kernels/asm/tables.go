@@ -160,5 +160,45 @@ type Sgemm struct {
 	// CopyA and CopyB pack rows of at most MR (NR) floats into slots of MR (NR):
 	// dst[p·W : p·W+W] = src[p·ld : p·ld+cols] followed by zeros, for p < rows.
 	CopyA, CopyB func(dst *float32, src *float32, ld int, rows int, cols int)
-	PeakFlops    int
+
+	// Tiles are the epilogues of the fused forms, run on each tile of C once its
+	// sum is complete; see Tile.
+	Tiles Tiles
+
+	// PeakFlops is the flops of one iteration of FMAPeak.
+	PeakFlops int
+}
+
+// Tiles holds the tile epilogues of the fused GEMM forms: for each mr×nr tile at
+// c (rows ldc apart), with the bias of its first column at bias and the tile of
+// the cached or pre-activation matrix at x (rows ldx apart).
+type Tiles struct {
+	// BiasIdentity stores z to C, z = c + bias[j].
+	BiasIdentity func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasIdentityZ stores z to C and z to x, z = c + bias[j].
+	BiasIdentityZ func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasRelu stores max(z, 0) to C, z = c + bias[j].
+	BiasRelu func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasReluZ stores max(z, 0) to C and z to x, z = c + bias[j].
+	BiasReluZ func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasLeakyRelu stores z, or alpha·z where z < 0 to C, z = c + bias[j].
+	BiasLeakyRelu func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasLeakyReluZ stores z, or alpha·z where z < 0 to C and z to x, z = c + bias[j].
+	BiasLeakyReluZ func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasSigmoid stores 1/(1+e^−z) to C, z = c + bias[j].
+	BiasSigmoid func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasSigmoidZ stores 1/(1+e^−z) to C and z to x, z = c + bias[j].
+	BiasSigmoidZ func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasTanh stores tanh(z) to C, z = c + bias[j].
+	BiasTanh func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// BiasTanhZ stores tanh(z) to C and z to x, z = c + bias[j].
+	BiasTanhZ func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// ReluDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+	ReluDelta func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// LeakyReluDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+	LeakyReluDelta func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// SigmoidDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+	SigmoidDelta func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
+	// TanhDelta stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c.
+	TanhDelta func(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
 }

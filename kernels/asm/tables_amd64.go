@@ -39,7 +39,25 @@ var ElementwiseAVX2 = Elementwise{
 }
 
 // SgemmAVX2 is the AVX2 path of Sgemm.
-var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, FMAPeak: FMAPeakAVX2, PeakFlops: 192, CopyA: PackCopy6, CopyB: PackCopy16}
+var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, FMAPeak: FMAPeakAVX2, PeakFlops: 192,
+	CopyA: PackCopy6, CopyB: PackCopy16,
+	Tiles: Tiles{
+		BiasIdentity:   TileBiasIdentityAVX2,
+		BiasIdentityZ:  TileBiasIdentityZAVX2,
+		BiasRelu:       TileBiasReluAVX2,
+		BiasReluZ:      TileBiasReluZAVX2,
+		BiasLeakyRelu:  TileBiasLeakyReluAVX2,
+		BiasLeakyReluZ: TileBiasLeakyReluZAVX2,
+		BiasSigmoid:    TileBiasSigmoidAVX2,
+		BiasSigmoidZ:   TileBiasSigmoidZAVX2,
+		BiasTanh:       TileBiasTanhAVX2,
+		BiasTanhZ:      TileBiasTanhZAVX2,
+		ReluDelta:      TileReluDeltaAVX2,
+		LeakyReluDelta: TileLeakyReluDeltaAVX2,
+		SigmoidDelta:   TileSigmoidDeltaAVX2,
+		TanhDelta:      TileTanhDeltaAVX2,
+	},
+}
 
 // ElementwiseAVX512 is the AVX512 path of every elementwise kernel.
 var ElementwiseAVX512 = Elementwise{
@@ -76,4 +94,22 @@ var ElementwiseAVX512 = Elementwise{
 }
 
 // SgemmAVX512 is the AVX512 path of Sgemm.
-var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, FMAPeak: FMAPeakAVX512, PeakFlops: 768, CopyA: PackCopy12, CopyB: PackCopy32}
+var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, FMAPeak: FMAPeakAVX512, PeakFlops: 768,
+	CopyA: PackCopy12, CopyB: PackCopy32,
+	Tiles: Tiles{
+		BiasIdentity:   TileBiasIdentityAVX512,
+		BiasIdentityZ:  TileBiasIdentityZAVX512,
+		BiasRelu:       TileBiasReluAVX512,
+		BiasReluZ:      TileBiasReluZAVX512,
+		BiasLeakyRelu:  TileBiasLeakyReluAVX512,
+		BiasLeakyReluZ: TileBiasLeakyReluZAVX512,
+		BiasSigmoid:    TileBiasSigmoidAVX512,
+		BiasSigmoidZ:   TileBiasSigmoidZAVX512,
+		BiasTanh:       TileBiasTanhAVX512,
+		BiasTanhZ:      TileBiasTanhZAVX512,
+		ReluDelta:      TileReluDeltaAVX512,
+		LeakyReluDelta: TileLeakyReluDeltaAVX512,
+		SigmoidDelta:   TileSigmoidDeltaAVX512,
+		TanhDelta:      TileTanhDeltaAVX512,
+	},
+}
