@@ -48,6 +48,11 @@ var elementwiseGeneric = asm.Elementwise{
 	SigmoidDeltaStream:   sigmoidDeltaGeneric,
 	TanhDelta:            tanhDeltaGeneric,
 	TanhDeltaStream:      tanhDeltaGeneric,
+	SgdStep:              sgdStepGeneric,
+	MomentumStep:         momentumStepGeneric,
+	NesterovStep:         nesterovStepGeneric,
+	AdamStep:             adamStepGeneric,
+	RMSPropStep:          rmspropStepGeneric,
 }
 
 // view returns the n float32 at p as a slice; p may be nil when n is 0.

@@ -162,6 +162,7 @@ func (b *Builder) FNMA(x, y, z Value) Value   { return b.emit(Op{Kind: OpFNMA, A
 func (b *Builder) Max(x, c Value) Value       { return b.emit(Op{Kind: OpMax, A: x, B: c}) }
 func (b *Builder) Min(x, c Value) Value       { return b.emit(Op{Kind: OpMin, A: x, B: c}) }
 func (b *Builder) Round(x Value) Value        { return b.emit(Op{Kind: OpRound, A: x}) }
+func (b *Builder) Sqrt(x Value) Value         { return b.emit(Op{Kind: OpSqrt, A: x}) }
 func (b *Builder) Scale2(p, n Value) Value    { return b.emit(Op{Kind: OpScale2, A: p, B: n}) }
 func (b *Builder) And(x, y Value) Value       { return b.emit(Op{Kind: OpAnd, A: x, B: y}) }
 func (b *Builder) Or(x, y Value) Value        { return b.emit(Op{Kind: OpOr, A: x, B: y}) }

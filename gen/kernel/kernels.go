@@ -324,4 +324,78 @@ var Elementwise = []*Kernel{
 			return b.Mul(in[0], b.Mul(b.Sub(one, in[1]), b.Add(one, in[1])))
 		},
 	},
+	{
+		Name: "SgdStep",
+		Doc: doc("SgdStep takes a step of plain gradient descent with L2 weight decay wd.",
+			"for i := range n { w[i] -= lr * (grad[i] + wd*w[i]) }"),
+		Args: []Arg{{"w", InOut}, {"grad", In}, {"lr", Scalar}, {"wd", Scalar}}, Unroll: 4,
+		Body: func(b *Builder, in, s []Value) Value {
+			w, g := in[0], in[1] // g is the gradient
+			return b.Sub(w, b.Mul(s[0], b.Add(g, b.Mul(s[1], w))))
+		},
+	},
+	{
+		Name: "MomentumStep",
+		Doc: doc("MomentumStep takes a step of gradient descent with momentum mu (the velocity v sums the gradients) and L2 weight decay wd.",
+			"for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * v[i] }"),
+		Args: []Arg{{"w", InOut}, {"v", InOut}, {"grad", In}, {"lr", Scalar}, {"mu", Scalar}, {"wd", Scalar}},
+		Unroll: 4,
+		Body: func(b *Builder, in, s []Value) Value {
+			w, v, g := in[0], in[1], in[2]
+			d := b.Add(g, b.Mul(s[2], w))
+			v = b.Add(b.Mul(s[1], v), d)
+			b.Output(1, v)
+			return b.Sub(w, b.Mul(s[0], v))
+		},
+	},
+	{
+		Name: "NesterovStep",
+		Doc: doc("NesterovStep is MomentumStep with Nesterov's correction: the step looks ahead along the velocity.",
+			"for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * (d + mu*v[i]) }"),
+		Args: []Arg{{"w", InOut}, {"v", InOut}, {"grad", In}, {"lr", Scalar}, {"mu", Scalar}, {"wd", Scalar}},
+		Unroll: 4,
+		Body: func(b *Builder, in, s []Value) Value {
+			w, v, g := in[0], in[1], in[2]
+			d := b.Add(g, b.Mul(s[2], w))
+			v = b.Add(b.Mul(s[1], v), d)
+			b.Output(1, v)
+			return b.Sub(w, b.Mul(s[0], b.Add(d, b.Mul(s[1], v))))
+		},
+	},
+	{
+		Name: "AdamStep",
+		Doc: doc("AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient (AdamW's decoupled decay is a separate scaling of w).",
+			"for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] -= a * m[i] / (sqrt(v[i])*s + eps) }"),
+		Args: []Arg{{"w", InOut}, {"m", InOut}, {"v", InOut}, {"grad", In},
+			{"b1", Scalar}, {"c1", Scalar}, {"b2", Scalar}, {"c2", Scalar},
+			{"a", Scalar}, {"s", Scalar}, {"eps", Scalar}, {"wd", Scalar}},
+		Unroll: 2,
+		Body: func(b *Builder, in, s []Value) Value {
+			w, m, v, g := in[0], in[1], in[2], in[3]
+			b1, c1, b2, c2, a, sc, eps, wd := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+			d := b.Add(g, b.Mul(wd, w))
+			m = b.Add(b.Mul(b1, m), b.Mul(c1, d))
+			v = b.Add(b.Mul(b2, v), b.Mul(c2, b.Mul(d, d)))
+			b.Output(1, m)
+			b.Output(2, v)
+			den := b.Add(b.Mul(b.Sqrt(v), sc), eps)
+			return b.Sub(w, b.Div(b.Mul(a, m), den))
+		},
+	},
+	{
+		Name: "RMSPropStep",
+		Doc: doc("RMSPropStep takes a step of RMSProp: v is the moving average of the squared gradient, c = 1−rho; wd is L2 weight decay.",
+			"for i := range n { d := grad[i] + wd*w[i]; v[i] = rho*v[i] + c*(d*d); w[i] -= lr * d / (sqrt(v[i]) + eps) }"),
+		Args: []Arg{{"w", InOut}, {"v", InOut}, {"grad", In},
+			{"lr", Scalar}, {"rho", Scalar}, {"c", Scalar}, {"eps", Scalar}, {"wd", Scalar}},
+		Unroll: 2,
+		Body: func(b *Builder, in, s []Value) Value {
+			w, v, g := in[0], in[1], in[2]
+			lr, rho, c, eps, wd := s[0], s[1], s[2], s[3], s[4]
+			d := b.Add(g, b.Mul(wd, w))
+			v = b.Add(b.Mul(rho, v), b.Mul(c, b.Mul(d, d)))
+			b.Output(1, v)
+			return b.Sub(w, b.Div(b.Mul(lr, d), b.Add(b.Sqrt(v), eps)))
+		},
+	},
 }

@@ -3262,3 +3262,516 @@ TanhDeltaStreamAVX2_done:
 	SFENCE
 	VZEROUPPER
 	RET
+
+// func SgdStepAVX2(w *float32, grad *float32, n int, lr float32, wd float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·SgdStepAVX2(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVSS        lr+24(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        wd+28(FP), X1
+	VBROADCASTSS X1, Y1
+	XORQ         BX, BX
+
+	// 2 vectors at a time.
+SgdStepAVX2_main:
+	CMPQ    DX, $0x00000010
+	JL      SgdStepAVX2_single
+	VMOVUPS (AX)(BX*4), Y2
+	VMOVUPS (CX)(BX*4), Y3
+	VMULPS  Y2, Y1, Y4
+	VADDPS  Y4, Y3, Y3
+	VMULPS  Y3, Y0, Y3
+	VSUBPS  Y3, Y2, Y2
+	VMOVUPS Y2, (AX)(BX*4)
+	VMOVUPS 32(AX)(BX*4), Y2
+	VMOVUPS 32(CX)(BX*4), Y3
+	VMULPS  Y2, Y1, Y4
+	VADDPS  Y4, Y3, Y3
+	VMULPS  Y3, Y0, Y3
+	VSUBPS  Y3, Y2, Y2
+	VMOVUPS Y2, 32(AX)(BX*4)
+	ADDQ    $0x00000010, BX
+	SUBQ    $0x00000010, DX
+	JMP     SgdStepAVX2_main
+
+	// One vector at a time.
+SgdStepAVX2_single:
+	CMPQ    DX, $0x00000008
+	JL      SgdStepAVX2_tail
+	VMOVUPS (AX)(BX*4), Y2
+	VMOVUPS (CX)(BX*4), Y3
+	VMULPS  Y2, Y1, Y4
+	VADDPS  Y4, Y3, Y3
+	VMULPS  Y3, Y0, Y3
+	VSUBPS  Y3, Y2, Y2
+	VMOVUPS Y2, (AX)(BX*4)
+	ADDQ    $0x00000008, BX
+	SUBQ    $0x00000008, DX
+	JMP     SgdStepAVX2_single
+
+	// The last n < lanes elements, under a mask.
+SgdStepAVX2_tail:
+	TESTQ      DX, DX
+	JZ         SgdStepAVX2_done
+	LEAQ       lanemask<>+0(SB), SI
+	MOVQ       $0x00000008, DI
+	SUBQ       DX, DI
+	VMOVDQU    (SI)(DI*4), Y2
+	VMASKMOVPS (AX)(BX*4), Y2, Y3
+	VMASKMOVPS (CX)(BX*4), Y2, Y4
+	VMULPS     Y3, Y1, Y1
+	VADDPS     Y1, Y4, Y1
+	VMULPS     Y1, Y0, Y0
+	VSUBPS     Y0, Y3, Y0
+	VMASKMOVPS Y0, Y2, (AX)(BX*4)
+
+SgdStepAVX2_done:
+	VZEROUPPER
+	RET
+
+// func MomentumStepAVX2(w *float32, v *float32, grad *float32, n int, lr float32, mu float32, wd float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·MomentumStepAVX2(SB), NOSPLIT, $0-44
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        mu+36(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        wd+40(FP), X2
+	VBROADCASTSS X2, Y2
+	XORQ         SI, SI
+
+	// 2 vectors at a time.
+MomentumStepAVX2_main:
+	CMPQ    BX, $0x00000010
+	JL      MomentumStepAVX2_single
+	VMOVUPS (AX)(SI*4), Y3
+	VMOVUPS (CX)(SI*4), Y4
+	VMOVUPS (DX)(SI*4), Y5
+	VMULPS  Y3, Y2, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y4, Y0, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, (AX)(SI*4)
+	VMOVUPS Y4, (CX)(SI*4)
+	VMOVUPS 32(AX)(SI*4), Y3
+	VMOVUPS 32(CX)(SI*4), Y4
+	VMOVUPS 32(DX)(SI*4), Y5
+	VMULPS  Y3, Y2, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y4, Y0, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, 32(AX)(SI*4)
+	VMOVUPS Y4, 32(CX)(SI*4)
+	ADDQ    $0x00000010, SI
+	SUBQ    $0x00000010, BX
+	JMP     MomentumStepAVX2_main
+
+	// One vector at a time.
+MomentumStepAVX2_single:
+	CMPQ    BX, $0x00000008
+	JL      MomentumStepAVX2_tail
+	VMOVUPS (AX)(SI*4), Y3
+	VMOVUPS (CX)(SI*4), Y4
+	VMOVUPS (DX)(SI*4), Y5
+	VMULPS  Y3, Y2, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y4, Y0, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, (AX)(SI*4)
+	VMOVUPS Y4, (CX)(SI*4)
+	ADDQ    $0x00000008, SI
+	SUBQ    $0x00000008, BX
+	JMP     MomentumStepAVX2_single
+
+	// The last n < lanes elements, under a mask.
+MomentumStepAVX2_tail:
+	TESTQ      BX, BX
+	JZ         MomentumStepAVX2_done
+	LEAQ       lanemask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       BX, R8
+	VMOVDQU    (DI)(R8*4), Y3
+	VMASKMOVPS (AX)(SI*4), Y3, Y4
+	VMASKMOVPS (CX)(SI*4), Y3, Y5
+	VMASKMOVPS (DX)(SI*4), Y3, Y6
+	VMULPS     Y4, Y2, Y2
+	VADDPS     Y2, Y6, Y2
+	VMULPS     Y5, Y1, Y1
+	VADDPS     Y2, Y1, Y1
+	VMULPS     Y1, Y0, Y0
+	VSUBPS     Y0, Y4, Y0
+	VMASKMOVPS Y0, Y3, (AX)(SI*4)
+	VMASKMOVPS Y1, Y3, (CX)(SI*4)
+
+MomentumStepAVX2_done:
+	VZEROUPPER
+	RET
+
+// func NesterovStepAVX2(w *float32, v *float32, grad *float32, n int, lr float32, mu float32, wd float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·NesterovStepAVX2(SB), NOSPLIT, $0-44
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        mu+36(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        wd+40(FP), X2
+	VBROADCASTSS X2, Y2
+	XORQ         SI, SI
+
+	// 2 vectors at a time.
+NesterovStepAVX2_main:
+	CMPQ    BX, $0x00000010
+	JL      NesterovStepAVX2_single
+	VMOVUPS (AX)(SI*4), Y3
+	VMOVUPS (CX)(SI*4), Y4
+	VMOVUPS (DX)(SI*4), Y5
+	VMULPS  Y3, Y2, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y4, Y1, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y5, Y0, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, (AX)(SI*4)
+	VMOVUPS Y4, (CX)(SI*4)
+	VMOVUPS 32(AX)(SI*4), Y3
+	VMOVUPS 32(CX)(SI*4), Y4
+	VMOVUPS 32(DX)(SI*4), Y5
+	VMULPS  Y3, Y2, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y4, Y1, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y5, Y0, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, 32(AX)(SI*4)
+	VMOVUPS Y4, 32(CX)(SI*4)
+	ADDQ    $0x00000010, SI
+	SUBQ    $0x00000010, BX
+	JMP     NesterovStepAVX2_main
+
+	// One vector at a time.
+NesterovStepAVX2_single:
+	CMPQ    BX, $0x00000008
+	JL      NesterovStepAVX2_tail
+	VMOVUPS (AX)(SI*4), Y3
+	VMOVUPS (CX)(SI*4), Y4
+	VMOVUPS (DX)(SI*4), Y5
+	VMULPS  Y3, Y2, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y4, Y1, Y4
+	VADDPS  Y5, Y4, Y4
+	VMULPS  Y4, Y1, Y6
+	VADDPS  Y6, Y5, Y5
+	VMULPS  Y5, Y0, Y5
+	VSUBPS  Y5, Y3, Y3
+	VMOVUPS Y3, (AX)(SI*4)
+	VMOVUPS Y4, (CX)(SI*4)
+	ADDQ    $0x00000008, SI
+	SUBQ    $0x00000008, BX
+	JMP     NesterovStepAVX2_single
+
+	// The last n < lanes elements, under a mask.
+NesterovStepAVX2_tail:
+	TESTQ      BX, BX
+	JZ         NesterovStepAVX2_done
+	LEAQ       lanemask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       BX, R8
+	VMOVDQU    (DI)(R8*4), Y3
+	VMASKMOVPS (AX)(SI*4), Y3, Y4
+	VMASKMOVPS (CX)(SI*4), Y3, Y5
+	VMASKMOVPS (DX)(SI*4), Y3, Y6
+	VMULPS     Y4, Y2, Y2
+	VADDPS     Y2, Y6, Y2
+	VMULPS     Y5, Y1, Y5
+	VADDPS     Y2, Y5, Y5
+	VMULPS     Y5, Y1, Y1
+	VADDPS     Y1, Y2, Y1
+	VMULPS     Y1, Y0, Y0
+	VSUBPS     Y0, Y4, Y0
+	VMASKMOVPS Y0, Y3, (AX)(SI*4)
+	VMASKMOVPS Y5, Y3, (CX)(SI*4)
+
+NesterovStepAVX2_done:
+	VZEROUPPER
+	RET
+
+// func AdamStepAVX2(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·AdamStepAVX2(SB), NOSPLIT, $0-72
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         v+16(FP), DX
+	MOVQ         grad+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVSS        b1+40(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        c1+44(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        b2+48(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        c2+52(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVSS        a+56(FP), X4
+	VBROADCASTSS X4, Y4
+	MOVSS        s+60(FP), X5
+	VBROADCASTSS X5, Y5
+	MOVSS        eps+64(FP), X6
+	VBROADCASTSS X6, Y6
+	MOVSS        wd+68(FP), X7
+	VBROADCASTSS X7, Y7
+	XORQ         DI, DI
+
+	// 2 vectors at a time.
+AdamStepAVX2_main:
+	CMPQ    SI, $0x00000010
+	JL      AdamStepAVX2_single
+	VMOVUPS (AX)(DI*4), Y8
+	VMOVUPS (CX)(DI*4), Y9
+	VMOVUPS (DX)(DI*4), Y10
+	VMOVUPS (BX)(DI*4), Y11
+	VMULPS  Y8, Y7, Y12
+	VADDPS  Y12, Y11, Y11
+	VMULPS  Y9, Y0, Y9
+	VMULPS  Y11, Y1, Y12
+	VADDPS  Y12, Y9, Y9
+	VMULPS  Y10, Y2, Y10
+	VMULPS  Y11, Y11, Y11
+	VMULPS  Y11, Y3, Y11
+	VADDPS  Y11, Y10, Y10
+	VSQRTPS Y10, Y11
+	VMULPS  Y5, Y11, Y11
+	VADDPS  Y6, Y11, Y11
+	VMULPS  Y9, Y4, Y12
+	VDIVPS  Y11, Y12, Y11
+	VSUBPS  Y11, Y8, Y8
+	VMOVUPS Y8, (AX)(DI*4)
+	VMOVUPS Y9, (CX)(DI*4)
+	VMOVUPS Y10, (DX)(DI*4)
+	VMOVUPS 32(AX)(DI*4), Y8
+	VMOVUPS 32(CX)(DI*4), Y9
+	VMOVUPS 32(DX)(DI*4), Y10
+	VMOVUPS 32(BX)(DI*4), Y11
+	VMULPS  Y8, Y7, Y12
+	VADDPS  Y12, Y11, Y11
+	VMULPS  Y9, Y0, Y9
+	VMULPS  Y11, Y1, Y12
+	VADDPS  Y12, Y9, Y9
+	VMULPS  Y10, Y2, Y10
+	VMULPS  Y11, Y11, Y11
+	VMULPS  Y11, Y3, Y11
+	VADDPS  Y11, Y10, Y10
+	VSQRTPS Y10, Y11
+	VMULPS  Y5, Y11, Y11
+	VADDPS  Y6, Y11, Y11
+	VMULPS  Y9, Y4, Y12
+	VDIVPS  Y11, Y12, Y11
+	VSUBPS  Y11, Y8, Y8
+	VMOVUPS Y8, 32(AX)(DI*4)
+	VMOVUPS Y9, 32(CX)(DI*4)
+	VMOVUPS Y10, 32(DX)(DI*4)
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, SI
+	JMP     AdamStepAVX2_main
+
+	// One vector at a time.
+AdamStepAVX2_single:
+	CMPQ    SI, $0x00000008
+	JL      AdamStepAVX2_tail
+	VMOVUPS (AX)(DI*4), Y8
+	VMOVUPS (CX)(DI*4), Y9
+	VMOVUPS (DX)(DI*4), Y10
+	VMOVUPS (BX)(DI*4), Y11
+	VMULPS  Y8, Y7, Y12
+	VADDPS  Y12, Y11, Y11
+	VMULPS  Y9, Y0, Y9
+	VMULPS  Y11, Y1, Y12
+	VADDPS  Y12, Y9, Y9
+	VMULPS  Y10, Y2, Y10
+	VMULPS  Y11, Y11, Y11
+	VMULPS  Y11, Y3, Y11
+	VADDPS  Y11, Y10, Y10
+	VSQRTPS Y10, Y11
+	VMULPS  Y5, Y11, Y11
+	VADDPS  Y6, Y11, Y11
+	VMULPS  Y9, Y4, Y12
+	VDIVPS  Y11, Y12, Y11
+	VSUBPS  Y11, Y8, Y8
+	VMOVUPS Y8, (AX)(DI*4)
+	VMOVUPS Y9, (CX)(DI*4)
+	VMOVUPS Y10, (DX)(DI*4)
+	ADDQ    $0x00000008, DI
+	SUBQ    $0x00000008, SI
+	JMP     AdamStepAVX2_single
+
+	// The last n < lanes elements, under a mask.
+AdamStepAVX2_tail:
+	TESTQ      SI, SI
+	JZ         AdamStepAVX2_done
+	LEAQ       lanemask<>+0(SB), R8
+	MOVQ       $0x00000008, R9
+	SUBQ       SI, R9
+	VMOVDQU    (R8)(R9*4), Y8
+	VMASKMOVPS (AX)(DI*4), Y8, Y9
+	VMASKMOVPS (CX)(DI*4), Y8, Y10
+	VMASKMOVPS (DX)(DI*4), Y8, Y11
+	VMASKMOVPS (BX)(DI*4), Y8, Y12
+	VMULPS     Y9, Y7, Y7
+	VADDPS     Y7, Y12, Y7
+	VMULPS     Y10, Y0, Y0
+	VMULPS     Y7, Y1, Y1
+	VADDPS     Y1, Y0, Y0
+	VMULPS     Y11, Y2, Y1
+	VMULPS     Y7, Y7, Y2
+	VMULPS     Y2, Y3, Y2
+	VADDPS     Y2, Y1, Y1
+	VSQRTPS    Y1, Y2
+	VMULPS     Y5, Y2, Y2
+	VADDPS     Y6, Y2, Y2
+	VMULPS     Y0, Y4, Y3
+	VDIVPS     Y2, Y3, Y2
+	VSUBPS     Y2, Y9, Y2
+	VMASKMOVPS Y2, Y8, (AX)(DI*4)
+	VMASKMOVPS Y0, Y8, (CX)(DI*4)
+	VMASKMOVPS Y1, Y8, (DX)(DI*4)
+
+AdamStepAVX2_done:
+	VZEROUPPER
+	RET
+
+// func RMSPropStepAVX2(w *float32, v *float32, grad *float32, n int, lr float32, rho float32, c float32, eps float32, wd float32)
+// Requires: AVX, AVX2, SSE
+TEXT ·RMSPropStepAVX2(SB), NOSPLIT, $0-52
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Y0
+	MOVSS        rho+36(FP), X1
+	VBROADCASTSS X1, Y1
+	MOVSS        c+40(FP), X2
+	VBROADCASTSS X2, Y2
+	MOVSS        eps+44(FP), X3
+	VBROADCASTSS X3, Y3
+	MOVSS        wd+48(FP), X4
+	VBROADCASTSS X4, Y4
+	XORQ         SI, SI
+
+	// 2 vectors at a time.
+RMSPropStepAVX2_main:
+	CMPQ    BX, $0x00000010
+	JL      RMSPropStepAVX2_single
+	VMOVUPS (AX)(SI*4), Y5
+	VMOVUPS (CX)(SI*4), Y6
+	VMOVUPS (DX)(SI*4), Y7
+	VMULPS  Y5, Y4, Y8
+	VADDPS  Y8, Y7, Y7
+	VMULPS  Y6, Y1, Y6
+	VMULPS  Y7, Y7, Y8
+	VMULPS  Y8, Y2, Y8
+	VADDPS  Y8, Y6, Y6
+	VMULPS  Y7, Y0, Y7
+	VSQRTPS Y6, Y8
+	VADDPS  Y3, Y8, Y8
+	VDIVPS  Y8, Y7, Y7
+	VSUBPS  Y7, Y5, Y5
+	VMOVUPS Y5, (AX)(SI*4)
+	VMOVUPS Y6, (CX)(SI*4)
+	VMOVUPS 32(AX)(SI*4), Y5
+	VMOVUPS 32(CX)(SI*4), Y6
+	VMOVUPS 32(DX)(SI*4), Y7
+	VMULPS  Y5, Y4, Y8
+	VADDPS  Y8, Y7, Y7
+	VMULPS  Y6, Y1, Y6
+	VMULPS  Y7, Y7, Y8
+	VMULPS  Y8, Y2, Y8
+	VADDPS  Y8, Y6, Y6
+	VMULPS  Y7, Y0, Y7
+	VSQRTPS Y6, Y8
+	VADDPS  Y3, Y8, Y8
+	VDIVPS  Y8, Y7, Y7
+	VSUBPS  Y7, Y5, Y5
+	VMOVUPS Y5, 32(AX)(SI*4)
+	VMOVUPS Y6, 32(CX)(SI*4)
+	ADDQ    $0x00000010, SI
+	SUBQ    $0x00000010, BX
+	JMP     RMSPropStepAVX2_main
+
+	// One vector at a time.
+RMSPropStepAVX2_single:
+	CMPQ    BX, $0x00000008
+	JL      RMSPropStepAVX2_tail
+	VMOVUPS (AX)(SI*4), Y5
+	VMOVUPS (CX)(SI*4), Y6
+	VMOVUPS (DX)(SI*4), Y7
+	VMULPS  Y5, Y4, Y8
+	VADDPS  Y8, Y7, Y7
+	VMULPS  Y6, Y1, Y6
+	VMULPS  Y7, Y7, Y8
+	VMULPS  Y8, Y2, Y8
+	VADDPS  Y8, Y6, Y6
+	VMULPS  Y7, Y0, Y7
+	VSQRTPS Y6, Y8
+	VADDPS  Y3, Y8, Y8
+	VDIVPS  Y8, Y7, Y7
+	VSUBPS  Y7, Y5, Y5
+	VMOVUPS Y5, (AX)(SI*4)
+	VMOVUPS Y6, (CX)(SI*4)
+	ADDQ    $0x00000008, SI
+	SUBQ    $0x00000008, BX
+	JMP     RMSPropStepAVX2_single
+
+	// The last n < lanes elements, under a mask.
+RMSPropStepAVX2_tail:
+	TESTQ      BX, BX
+	JZ         RMSPropStepAVX2_done
+	LEAQ       lanemask<>+0(SB), DI
+	MOVQ       $0x00000008, R8
+	SUBQ       BX, R8
+	VMOVDQU    (DI)(R8*4), Y5
+	VMASKMOVPS (AX)(SI*4), Y5, Y6
+	VMASKMOVPS (CX)(SI*4), Y5, Y7
+	VMASKMOVPS (DX)(SI*4), Y5, Y8
+	VMULPS     Y6, Y4, Y4
+	VADDPS     Y4, Y8, Y4
+	VMULPS     Y7, Y1, Y1
+	VMULPS     Y4, Y4, Y7
+	VMULPS     Y7, Y2, Y2
+	VADDPS     Y2, Y1, Y1
+	VMULPS     Y4, Y0, Y0
+	VSQRTPS    Y1, Y2
+	VADDPS     Y3, Y2, Y2
+	VDIVPS     Y2, Y0, Y0
+	VSUBPS     Y0, Y6, Y0
+	VMASKMOVPS Y0, Y5, (AX)(SI*4)
+	VMASKMOVPS Y1, Y5, (CX)(SI*4)
+
+RMSPropStepAVX2_done:
+	VZEROUPPER
+	RET

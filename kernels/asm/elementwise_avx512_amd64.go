@@ -273,3 +273,48 @@ func TanhDeltaAVX512(dst *float32, grad *float32, a *float32, n int)
 //
 //go:noescape
 func TanhDeltaStreamAVX512(dst *float32, grad *float32, a *float32, n int)
+
+// SgdStepAVX512 is the AVX512 path of SgdStep.
+//
+// SgdStep takes a step of plain gradient descent with L2 weight decay wd.
+//
+//	for i := range n { w[i] -= lr * (grad[i] + wd*w[i]) }
+//
+//go:noescape
+func SgdStepAVX512(w *float32, grad *float32, n int, lr float32, wd float32)
+
+// MomentumStepAVX512 is the AVX512 path of MomentumStep.
+//
+// MomentumStep takes a step of gradient descent with momentum mu (the velocity v sums the gradients) and L2 weight decay wd.
+//
+//	for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * v[i] }
+//
+//go:noescape
+func MomentumStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, mu float32, wd float32)
+
+// NesterovStepAVX512 is the AVX512 path of NesterovStep.
+//
+// NesterovStep is MomentumStep with Nesterov's correction: the step looks ahead along the velocity.
+//
+//	for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * (d + mu*v[i]) }
+//
+//go:noescape
+func NesterovStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, mu float32, wd float32)
+
+// AdamStepAVX512 is the AVX512 path of AdamStep.
+//
+// AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient (AdamW's decoupled decay is a separate scaling of w).
+//
+//	for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] -= a * m[i] / (sqrt(v[i])*s + eps) }
+//
+//go:noescape
+func AdamStepAVX512(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32)
+
+// RMSPropStepAVX512 is the AVX512 path of RMSPropStep.
+//
+// RMSPropStep takes a step of RMSProp: v is the moving average of the squared gradient, c = 1−rho; wd is L2 weight decay.
+//
+//	for i := range n { d := grad[i] + wd*w[i]; v[i] = rho*v[i] + c*(d*d); w[i] -= lr * d / (sqrt(v[i]) + eps) }
+//
+//go:noescape
+func RMSPropStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, rho float32, c float32, eps float32, wd float32)

@@ -3167,3 +3167,568 @@ TanhDeltaStreamAVX512_done:
 	SFENCE
 	VZEROUPPER
 	RET
+
+// func SgdStepAVX512(w *float32, grad *float32, n int, lr float32, wd float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·SgdStepAVX512(SB), NOSPLIT, $0-32
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         grad+8(FP), CX
+	MOVQ         n+16(FP), DX
+	MOVSS        lr+24(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        wd+28(FP), X1
+	VBROADCASTSS X1, Z1
+	XORQ         BX, BX
+
+	// 4 vectors at a time.
+SgdStepAVX512_main:
+	CMPQ    DX, $0x00000040
+	JL      SgdStepAVX512_single
+	VMOVUPS (AX)(BX*4), Z2
+	VMOVUPS 64(AX)(BX*4), Z3
+	VMOVUPS 128(AX)(BX*4), Z4
+	VMOVUPS 192(AX)(BX*4), Z5
+	VMOVUPS (CX)(BX*4), Z6
+	VMOVUPS 64(CX)(BX*4), Z7
+	VMOVUPS 128(CX)(BX*4), Z8
+	VMOVUPS 192(CX)(BX*4), Z9
+	VMULPS  Z2, Z1, Z10
+	VMULPS  Z3, Z1, Z11
+	VMULPS  Z4, Z1, Z12
+	VMULPS  Z5, Z1, Z13
+	VADDPS  Z10, Z6, Z6
+	VADDPS  Z11, Z7, Z7
+	VADDPS  Z12, Z8, Z8
+	VADDPS  Z13, Z9, Z9
+	VMULPS  Z6, Z0, Z6
+	VMULPS  Z7, Z0, Z7
+	VMULPS  Z8, Z0, Z8
+	VMULPS  Z9, Z0, Z9
+	VSUBPS  Z6, Z2, Z2
+	VSUBPS  Z7, Z3, Z3
+	VSUBPS  Z8, Z4, Z4
+	VSUBPS  Z9, Z5, Z5
+	VMOVUPS Z2, (AX)(BX*4)
+	VMOVUPS Z3, 64(AX)(BX*4)
+	VMOVUPS Z4, 128(AX)(BX*4)
+	VMOVUPS Z5, 192(AX)(BX*4)
+	ADDQ    $0x00000040, BX
+	SUBQ    $0x00000040, DX
+	JMP     SgdStepAVX512_main
+
+	// One vector at a time.
+SgdStepAVX512_single:
+	CMPQ    DX, $0x00000010
+	JL      SgdStepAVX512_tail
+	VMOVUPS (AX)(BX*4), Z2
+	VMOVUPS (CX)(BX*4), Z3
+	VMULPS  Z2, Z1, Z4
+	VADDPS  Z4, Z3, Z3
+	VMULPS  Z3, Z0, Z3
+	VSUBPS  Z3, Z2, Z2
+	VMOVUPS Z2, (AX)(BX*4)
+	ADDQ    $0x00000010, BX
+	SUBQ    $0x00000010, DX
+	JMP     SgdStepAVX512_single
+
+	// The last n < lanes elements, under a mask.
+SgdStepAVX512_tail:
+	TESTQ     DX, DX
+	JZ        SgdStepAVX512_done
+	LEAQ      tailmask<>+0(SB), SI
+	KMOVW     (SI)(DX*2), K1
+	VMOVUPS.Z (AX)(BX*4), K1, Z2
+	VMOVUPS.Z (CX)(BX*4), K1, Z3
+	VMULPS    Z2, Z1, Z1
+	VADDPS    Z1, Z3, Z1
+	VMULPS    Z1, Z0, Z0
+	VSUBPS    Z0, Z2, Z0
+	VMOVUPS   Z0, K1, (AX)(BX*4)
+
+SgdStepAVX512_done:
+	VZEROUPPER
+	RET
+
+// func MomentumStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, mu float32, wd float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·MomentumStepAVX512(SB), NOSPLIT, $0-44
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        mu+36(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        wd+40(FP), X2
+	VBROADCASTSS X2, Z2
+	XORQ         SI, SI
+
+	// 4 vectors at a time.
+MomentumStepAVX512_main:
+	CMPQ    BX, $0x00000040
+	JL      MomentumStepAVX512_single
+	VMOVUPS (AX)(SI*4), Z3
+	VMOVUPS 64(AX)(SI*4), Z4
+	VMOVUPS 128(AX)(SI*4), Z5
+	VMOVUPS 192(AX)(SI*4), Z6
+	VMOVUPS (CX)(SI*4), Z7
+	VMOVUPS 64(CX)(SI*4), Z8
+	VMOVUPS 128(CX)(SI*4), Z9
+	VMOVUPS 192(CX)(SI*4), Z10
+	VMOVUPS (DX)(SI*4), Z11
+	VMOVUPS 64(DX)(SI*4), Z12
+	VMOVUPS 128(DX)(SI*4), Z13
+	VMOVUPS 192(DX)(SI*4), Z14
+	VMULPS  Z3, Z2, Z15
+	VMULPS  Z4, Z2, Z16
+	VMULPS  Z5, Z2, Z17
+	VMULPS  Z6, Z2, Z18
+	VADDPS  Z15, Z11, Z11
+	VADDPS  Z16, Z12, Z12
+	VADDPS  Z17, Z13, Z13
+	VADDPS  Z18, Z14, Z14
+	VMULPS  Z7, Z1, Z7
+	VMULPS  Z8, Z1, Z8
+	VMULPS  Z9, Z1, Z9
+	VMULPS  Z10, Z1, Z10
+	VADDPS  Z11, Z7, Z7
+	VADDPS  Z12, Z8, Z8
+	VADDPS  Z13, Z9, Z9
+	VADDPS  Z14, Z10, Z10
+	VMULPS  Z7, Z0, Z11
+	VMULPS  Z8, Z0, Z12
+	VMULPS  Z9, Z0, Z13
+	VMULPS  Z10, Z0, Z14
+	VSUBPS  Z11, Z3, Z3
+	VSUBPS  Z12, Z4, Z4
+	VSUBPS  Z13, Z5, Z5
+	VSUBPS  Z14, Z6, Z6
+	VMOVUPS Z3, (AX)(SI*4)
+	VMOVUPS Z7, (CX)(SI*4)
+	VMOVUPS Z4, 64(AX)(SI*4)
+	VMOVUPS Z8, 64(CX)(SI*4)
+	VMOVUPS Z5, 128(AX)(SI*4)
+	VMOVUPS Z9, 128(CX)(SI*4)
+	VMOVUPS Z6, 192(AX)(SI*4)
+	VMOVUPS Z10, 192(CX)(SI*4)
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000040, BX
+	JMP     MomentumStepAVX512_main
+
+	// One vector at a time.
+MomentumStepAVX512_single:
+	CMPQ    BX, $0x00000010
+	JL      MomentumStepAVX512_tail
+	VMOVUPS (AX)(SI*4), Z3
+	VMOVUPS (CX)(SI*4), Z4
+	VMOVUPS (DX)(SI*4), Z5
+	VMULPS  Z3, Z2, Z6
+	VADDPS  Z6, Z5, Z5
+	VMULPS  Z4, Z1, Z4
+	VADDPS  Z5, Z4, Z4
+	VMULPS  Z4, Z0, Z5
+	VSUBPS  Z5, Z3, Z3
+	VMOVUPS Z3, (AX)(SI*4)
+	VMOVUPS Z4, (CX)(SI*4)
+	ADDQ    $0x00000010, SI
+	SUBQ    $0x00000010, BX
+	JMP     MomentumStepAVX512_single
+
+	// The last n < lanes elements, under a mask.
+MomentumStepAVX512_tail:
+	TESTQ     BX, BX
+	JZ        MomentumStepAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (AX)(SI*4), K1, Z3
+	VMOVUPS.Z (CX)(SI*4), K1, Z4
+	VMOVUPS.Z (DX)(SI*4), K1, Z5
+	VMULPS    Z3, Z2, Z2
+	VADDPS    Z2, Z5, Z2
+	VMULPS    Z4, Z1, Z1
+	VADDPS    Z2, Z1, Z1
+	VMULPS    Z1, Z0, Z0
+	VSUBPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+	VMOVUPS   Z1, K1, (CX)(SI*4)
+
+MomentumStepAVX512_done:
+	VZEROUPPER
+	RET
+
+// func NesterovStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, mu float32, wd float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·NesterovStepAVX512(SB), NOSPLIT, $0-44
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        mu+36(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        wd+40(FP), X2
+	VBROADCASTSS X2, Z2
+	XORQ         SI, SI
+
+	// 4 vectors at a time.
+NesterovStepAVX512_main:
+	CMPQ    BX, $0x00000040
+	JL      NesterovStepAVX512_single
+	VMOVUPS (AX)(SI*4), Z3
+	VMOVUPS 64(AX)(SI*4), Z4
+	VMOVUPS 128(AX)(SI*4), Z5
+	VMOVUPS 192(AX)(SI*4), Z6
+	VMOVUPS (CX)(SI*4), Z7
+	VMOVUPS 64(CX)(SI*4), Z8
+	VMOVUPS 128(CX)(SI*4), Z9
+	VMOVUPS 192(CX)(SI*4), Z10
+	VMOVUPS (DX)(SI*4), Z11
+	VMOVUPS 64(DX)(SI*4), Z12
+	VMOVUPS 128(DX)(SI*4), Z13
+	VMOVUPS 192(DX)(SI*4), Z14
+	VMULPS  Z3, Z2, Z15
+	VMULPS  Z4, Z2, Z16
+	VMULPS  Z5, Z2, Z17
+	VMULPS  Z6, Z2, Z18
+	VADDPS  Z15, Z11, Z11
+	VADDPS  Z16, Z12, Z12
+	VADDPS  Z17, Z13, Z13
+	VADDPS  Z18, Z14, Z14
+	VMULPS  Z7, Z1, Z7
+	VMULPS  Z8, Z1, Z8
+	VMULPS  Z9, Z1, Z9
+	VMULPS  Z10, Z1, Z10
+	VADDPS  Z11, Z7, Z7
+	VADDPS  Z12, Z8, Z8
+	VADDPS  Z13, Z9, Z9
+	VADDPS  Z14, Z10, Z10
+	VMULPS  Z7, Z1, Z15
+	VMULPS  Z8, Z1, Z16
+	VMULPS  Z9, Z1, Z17
+	VMULPS  Z10, Z1, Z18
+	VADDPS  Z15, Z11, Z11
+	VADDPS  Z16, Z12, Z12
+	VADDPS  Z17, Z13, Z13
+	VADDPS  Z18, Z14, Z14
+	VMULPS  Z11, Z0, Z11
+	VMULPS  Z12, Z0, Z12
+	VMULPS  Z13, Z0, Z13
+	VMULPS  Z14, Z0, Z14
+	VSUBPS  Z11, Z3, Z3
+	VSUBPS  Z12, Z4, Z4
+	VSUBPS  Z13, Z5, Z5
+	VSUBPS  Z14, Z6, Z6
+	VMOVUPS Z3, (AX)(SI*4)
+	VMOVUPS Z7, (CX)(SI*4)
+	VMOVUPS Z4, 64(AX)(SI*4)
+	VMOVUPS Z8, 64(CX)(SI*4)
+	VMOVUPS Z5, 128(AX)(SI*4)
+	VMOVUPS Z9, 128(CX)(SI*4)
+	VMOVUPS Z6, 192(AX)(SI*4)
+	VMOVUPS Z10, 192(CX)(SI*4)
+	ADDQ    $0x00000040, SI
+	SUBQ    $0x00000040, BX
+	JMP     NesterovStepAVX512_main
+
+	// One vector at a time.
+NesterovStepAVX512_single:
+	CMPQ    BX, $0x00000010
+	JL      NesterovStepAVX512_tail
+	VMOVUPS (AX)(SI*4), Z3
+	VMOVUPS (CX)(SI*4), Z4
+	VMOVUPS (DX)(SI*4), Z5
+	VMULPS  Z3, Z2, Z6
+	VADDPS  Z6, Z5, Z5
+	VMULPS  Z4, Z1, Z4
+	VADDPS  Z5, Z4, Z4
+	VMULPS  Z4, Z1, Z6
+	VADDPS  Z6, Z5, Z5
+	VMULPS  Z5, Z0, Z5
+	VSUBPS  Z5, Z3, Z3
+	VMOVUPS Z3, (AX)(SI*4)
+	VMOVUPS Z4, (CX)(SI*4)
+	ADDQ    $0x00000010, SI
+	SUBQ    $0x00000010, BX
+	JMP     NesterovStepAVX512_single
+
+	// The last n < lanes elements, under a mask.
+NesterovStepAVX512_tail:
+	TESTQ     BX, BX
+	JZ        NesterovStepAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (AX)(SI*4), K1, Z3
+	VMOVUPS.Z (CX)(SI*4), K1, Z4
+	VMOVUPS.Z (DX)(SI*4), K1, Z5
+	VMULPS    Z3, Z2, Z2
+	VADDPS    Z2, Z5, Z2
+	VMULPS    Z4, Z1, Z4
+	VADDPS    Z2, Z4, Z4
+	VMULPS    Z4, Z1, Z1
+	VADDPS    Z1, Z2, Z1
+	VMULPS    Z1, Z0, Z0
+	VSUBPS    Z0, Z3, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+	VMOVUPS   Z4, K1, (CX)(SI*4)
+
+NesterovStepAVX512_done:
+	VZEROUPPER
+	RET
+
+// func AdamStepAVX512(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·AdamStepAVX512(SB), NOSPLIT, $0-72
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         m+8(FP), CX
+	MOVQ         v+16(FP), DX
+	MOVQ         grad+24(FP), BX
+	MOVQ         n+32(FP), SI
+	MOVSS        b1+40(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        c1+44(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        b2+48(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        c2+52(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVSS        a+56(FP), X4
+	VBROADCASTSS X4, Z4
+	MOVSS        s+60(FP), X5
+	VBROADCASTSS X5, Z5
+	MOVSS        eps+64(FP), X6
+	VBROADCASTSS X6, Z6
+	MOVSS        wd+68(FP), X7
+	VBROADCASTSS X7, Z7
+	XORQ         DI, DI
+
+	// 2 vectors at a time.
+AdamStepAVX512_main:
+	CMPQ    SI, $0x00000020
+	JL      AdamStepAVX512_single
+	VMOVUPS (AX)(DI*4), Z8
+	VMOVUPS 64(AX)(DI*4), Z9
+	VMOVUPS (CX)(DI*4), Z10
+	VMOVUPS 64(CX)(DI*4), Z11
+	VMOVUPS (DX)(DI*4), Z12
+	VMOVUPS 64(DX)(DI*4), Z13
+	VMOVUPS (BX)(DI*4), Z14
+	VMOVUPS 64(BX)(DI*4), Z15
+	VMULPS  Z8, Z7, Z16
+	VMULPS  Z9, Z7, Z17
+	VADDPS  Z16, Z14, Z14
+	VADDPS  Z17, Z15, Z15
+	VMULPS  Z10, Z0, Z10
+	VMULPS  Z11, Z0, Z11
+	VMULPS  Z14, Z1, Z16
+	VMULPS  Z15, Z1, Z17
+	VADDPS  Z16, Z10, Z10
+	VADDPS  Z17, Z11, Z11
+	VMULPS  Z12, Z2, Z12
+	VMULPS  Z13, Z2, Z13
+	VMULPS  Z14, Z14, Z14
+	VMULPS  Z15, Z15, Z15
+	VMULPS  Z14, Z3, Z14
+	VMULPS  Z15, Z3, Z15
+	VADDPS  Z14, Z12, Z12
+	VADDPS  Z15, Z13, Z13
+	VSQRTPS Z12, Z14
+	VSQRTPS Z13, Z15
+	VMULPS  Z5, Z14, Z14
+	VMULPS  Z5, Z15, Z15
+	VADDPS  Z6, Z14, Z14
+	VADDPS  Z6, Z15, Z15
+	VMULPS  Z10, Z4, Z16
+	VMULPS  Z11, Z4, Z17
+	VDIVPS  Z14, Z16, Z14
+	VDIVPS  Z15, Z17, Z15
+	VSUBPS  Z14, Z8, Z8
+	VSUBPS  Z15, Z9, Z9
+	VMOVUPS Z8, (AX)(DI*4)
+	VMOVUPS Z10, (CX)(DI*4)
+	VMOVUPS Z12, (DX)(DI*4)
+	VMOVUPS Z9, 64(AX)(DI*4)
+	VMOVUPS Z11, 64(CX)(DI*4)
+	VMOVUPS Z13, 64(DX)(DI*4)
+	ADDQ    $0x00000020, DI
+	SUBQ    $0x00000020, SI
+	JMP     AdamStepAVX512_main
+
+	// One vector at a time.
+AdamStepAVX512_single:
+	CMPQ    SI, $0x00000010
+	JL      AdamStepAVX512_tail
+	VMOVUPS (AX)(DI*4), Z8
+	VMOVUPS (CX)(DI*4), Z9
+	VMOVUPS (DX)(DI*4), Z10
+	VMOVUPS (BX)(DI*4), Z11
+	VMULPS  Z8, Z7, Z12
+	VADDPS  Z12, Z11, Z11
+	VMULPS  Z9, Z0, Z9
+	VMULPS  Z11, Z1, Z12
+	VADDPS  Z12, Z9, Z9
+	VMULPS  Z10, Z2, Z10
+	VMULPS  Z11, Z11, Z11
+	VMULPS  Z11, Z3, Z11
+	VADDPS  Z11, Z10, Z10
+	VSQRTPS Z10, Z11
+	VMULPS  Z5, Z11, Z11
+	VADDPS  Z6, Z11, Z11
+	VMULPS  Z9, Z4, Z12
+	VDIVPS  Z11, Z12, Z11
+	VSUBPS  Z11, Z8, Z8
+	VMOVUPS Z8, (AX)(DI*4)
+	VMOVUPS Z9, (CX)(DI*4)
+	VMOVUPS Z10, (DX)(DI*4)
+	ADDQ    $0x00000010, DI
+	SUBQ    $0x00000010, SI
+	JMP     AdamStepAVX512_single
+
+	// The last n < lanes elements, under a mask.
+AdamStepAVX512_tail:
+	TESTQ     SI, SI
+	JZ        AdamStepAVX512_done
+	LEAQ      tailmask<>+0(SB), R8
+	KMOVW     (R8)(SI*2), K1
+	VMOVUPS.Z (AX)(DI*4), K1, Z8
+	VMOVUPS.Z (CX)(DI*4), K1, Z9
+	VMOVUPS.Z (DX)(DI*4), K1, Z10
+	VMOVUPS.Z (BX)(DI*4), K1, Z11
+	VMULPS    Z8, Z7, Z7
+	VADDPS    Z7, Z11, Z7
+	VMULPS    Z9, Z0, Z0
+	VMULPS    Z7, Z1, Z1
+	VADDPS    Z1, Z0, Z0
+	VMULPS    Z10, Z2, Z1
+	VMULPS    Z7, Z7, Z2
+	VMULPS    Z2, Z3, Z2
+	VADDPS    Z2, Z1, Z1
+	VSQRTPS   Z1, Z2
+	VMULPS    Z5, Z2, Z2
+	VADDPS    Z6, Z2, Z2
+	VMULPS    Z0, Z4, Z3
+	VDIVPS    Z2, Z3, Z2
+	VSUBPS    Z2, Z8, Z2
+	VMOVUPS   Z2, K1, (AX)(DI*4)
+	VMOVUPS   Z0, K1, (CX)(DI*4)
+	VMOVUPS   Z1, K1, (DX)(DI*4)
+
+AdamStepAVX512_done:
+	VZEROUPPER
+	RET
+
+// func RMSPropStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, rho float32, c float32, eps float32, wd float32)
+// Requires: AVX, AVX512F, SSE
+TEXT ·RMSPropStepAVX512(SB), NOSPLIT, $0-52
+	// Load the arguments and broadcast the scalars and the constants that must live in registers.
+	MOVQ         w+0(FP), AX
+	MOVQ         v+8(FP), CX
+	MOVQ         grad+16(FP), DX
+	MOVQ         n+24(FP), BX
+	MOVSS        lr+32(FP), X0
+	VBROADCASTSS X0, Z0
+	MOVSS        rho+36(FP), X1
+	VBROADCASTSS X1, Z1
+	MOVSS        c+40(FP), X2
+	VBROADCASTSS X2, Z2
+	MOVSS        eps+44(FP), X3
+	VBROADCASTSS X3, Z3
+	MOVSS        wd+48(FP), X4
+	VBROADCASTSS X4, Z4
+	XORQ         SI, SI
+
+	// 2 vectors at a time.
+RMSPropStepAVX512_main:
+	CMPQ    BX, $0x00000020
+	JL      RMSPropStepAVX512_single
+	VMOVUPS (AX)(SI*4), Z5
+	VMOVUPS 64(AX)(SI*4), Z6
+	VMOVUPS (CX)(SI*4), Z7
+	VMOVUPS 64(CX)(SI*4), Z8
+	VMOVUPS (DX)(SI*4), Z9
+	VMOVUPS 64(DX)(SI*4), Z10
+	VMULPS  Z5, Z4, Z11
+	VMULPS  Z6, Z4, Z12
+	VADDPS  Z11, Z9, Z9
+	VADDPS  Z12, Z10, Z10
+	VMULPS  Z7, Z1, Z7
+	VMULPS  Z8, Z1, Z8
+	VMULPS  Z9, Z9, Z11
+	VMULPS  Z10, Z10, Z12
+	VMULPS  Z11, Z2, Z11
+	VMULPS  Z12, Z2, Z12
+	VADDPS  Z11, Z7, Z7
+	VADDPS  Z12, Z8, Z8
+	VMULPS  Z9, Z0, Z9
+	VMULPS  Z10, Z0, Z10
+	VSQRTPS Z7, Z11
+	VSQRTPS Z8, Z12
+	VADDPS  Z3, Z11, Z11
+	VADDPS  Z3, Z12, Z12
+	VDIVPS  Z11, Z9, Z9
+	VDIVPS  Z12, Z10, Z10
+	VSUBPS  Z9, Z5, Z5
+	VSUBPS  Z10, Z6, Z6
+	VMOVUPS Z5, (AX)(SI*4)
+	VMOVUPS Z7, (CX)(SI*4)
+	VMOVUPS Z6, 64(AX)(SI*4)
+	VMOVUPS Z8, 64(CX)(SI*4)
+	ADDQ    $0x00000020, SI
+	SUBQ    $0x00000020, BX
+	JMP     RMSPropStepAVX512_main
+
+	// One vector at a time.
+RMSPropStepAVX512_single:
+	CMPQ    BX, $0x00000010
+	JL      RMSPropStepAVX512_tail
+	VMOVUPS (AX)(SI*4), Z5
+	VMOVUPS (CX)(SI*4), Z6
+	VMOVUPS (DX)(SI*4), Z7
+	VMULPS  Z5, Z4, Z8
+	VADDPS  Z8, Z7, Z7
+	VMULPS  Z6, Z1, Z6
+	VMULPS  Z7, Z7, Z8
+	VMULPS  Z8, Z2, Z8
+	VADDPS  Z8, Z6, Z6
+	VMULPS  Z7, Z0, Z7
+	VSQRTPS Z6, Z8
+	VADDPS  Z3, Z8, Z8
+	VDIVPS  Z8, Z7, Z7
+	VSUBPS  Z7, Z5, Z5
+	VMOVUPS Z5, (AX)(SI*4)
+	VMOVUPS Z6, (CX)(SI*4)
+	ADDQ    $0x00000010, SI
+	SUBQ    $0x00000010, BX
+	JMP     RMSPropStepAVX512_single
+
+	// The last n < lanes elements, under a mask.
+RMSPropStepAVX512_tail:
+	TESTQ     BX, BX
+	JZ        RMSPropStepAVX512_done
+	LEAQ      tailmask<>+0(SB), DI
+	KMOVW     (DI)(BX*2), K1
+	VMOVUPS.Z (AX)(SI*4), K1, Z5
+	VMOVUPS.Z (CX)(SI*4), K1, Z6
+	VMOVUPS.Z (DX)(SI*4), K1, Z7
+	VMULPS    Z5, Z4, Z4
+	VADDPS    Z4, Z7, Z4
+	VMULPS    Z6, Z1, Z1
+	VMULPS    Z4, Z4, Z6
+	VMULPS    Z6, Z2, Z2
+	VADDPS    Z2, Z1, Z1
+	VMULPS    Z4, Z0, Z0
+	VSQRTPS   Z1, Z2
+	VADDPS    Z3, Z2, Z2
+	VDIVPS    Z2, Z0, Z0
+	VSUBPS    Z0, Z5, Z0
+	VMOVUPS   Z0, K1, (AX)(SI*4)
+	VMOVUPS   Z1, K1, (CX)(SI*4)
+
+RMSPropStepAVX512_done:
+	VZEROUPPER
+	RET

@@ -143,6 +143,31 @@ type Elementwise struct {
 	// TanhDeltaStream is TanhDelta with non-temporal stores, for an output that
 	// is not one of the inputs and will not be read again soon.
 	TanhDeltaStream func(dst, grad, a *float32, n int)
+
+	// SgdStep takes a step of plain gradient descent with L2 weight decay wd.
+	//
+	// 	for i := range n { w[i] -= lr * (grad[i] + wd*w[i]) }
+	SgdStep func(w, grad *float32, n int, lr, wd float32)
+
+	// MomentumStep takes a step of gradient descent with momentum mu (the velocity v sums the gradients) and L2 weight decay wd.
+	//
+	// 	for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * v[i] }
+	MomentumStep func(w, v, grad *float32, n int, lr, mu, wd float32)
+
+	// NesterovStep is MomentumStep with Nesterov's correction: the step looks ahead along the velocity.
+	//
+	// 	for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * (d + mu*v[i]) }
+	NesterovStep func(w, v, grad *float32, n int, lr, mu, wd float32)
+
+	// AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient (AdamW's decoupled decay is a separate scaling of w).
+	//
+	// 	for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] -= a * m[i] / (sqrt(v[i])*s + eps) }
+	AdamStep func(w, m, v, grad *float32, n int, b1, c1, b2, c2, a, s, eps, wd float32)
+
+	// RMSPropStep takes a step of RMSProp: v is the moving average of the squared gradient, c = 1−rho; wd is L2 weight decay.
+	//
+	// 	for i := range n { d := grad[i] + wd*w[i]; v[i] = rho*v[i] + c*(d*d); w[i] -= lr * d / (sqrt(v[i]) + eps) }
+	RMSPropStep func(w, v, grad *float32, n int, lr, rho, c, eps, wd float32)
 }
 
 // Sgemm holds one path's GEMM micro-kernel and its shape.

@@ -36,6 +36,11 @@ var ElementwiseAVX2 = Elementwise{
 	SigmoidDeltaStream:   SigmoidDeltaStreamAVX2,
 	TanhDelta:            TanhDeltaAVX2,
 	TanhDeltaStream:      TanhDeltaStreamAVX2,
+	SgdStep:              SgdStepAVX2,
+	MomentumStep:         MomentumStepAVX2,
+	NesterovStep:         NesterovStepAVX2,
+	AdamStep:             AdamStepAVX2,
+	RMSPropStep:          RMSPropStepAVX2,
 }
 
 // SgemmAVX2 is the AVX2 path of Sgemm.
@@ -91,6 +96,11 @@ var ElementwiseAVX512 = Elementwise{
 	SigmoidDeltaStream:   SigmoidDeltaStreamAVX512,
 	TanhDelta:            TanhDeltaAVX512,
 	TanhDeltaStream:      TanhDeltaStreamAVX512,
+	SgdStep:              SgdStepAVX512,
+	MomentumStep:         MomentumStepAVX512,
+	NesterovStep:         NesterovStepAVX512,
+	AdamStep:             AdamStepAVX512,
+	RMSPropStep:          RMSPropStepAVX512,
 }
 
 // SgemmAVX512 is the AVX512 path of Sgemm.
