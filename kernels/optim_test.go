@@ -50,7 +50,9 @@ var stepCases = []stepCase{
 			s[0] = f32(s[0] - f32(f32(tLR)*f32(d+f32(f32(tMu)*s[1]))))
 		}},
 	{"Adam", 3,
-		func(p *Impl, s [][]float32, g []float32) { p.AdamStep(s[0], s[1], s[2], g, tStep, tLR, tB1, tB2, tEps, tWD) },
+		func(p *Impl, s [][]float32, g []float32) {
+			p.AdamStep(s[0], s[1], s[2], g, tStep, tLR, tB1, tB2, tEps, tWD)
+		},
 		func(s []float64, g float64) {
 			a := f32(float64(float32(tLR)) / (1 - math.Pow(float64(float32(tB1)), tStep)))
 			sc := f32(1 / math.Sqrt(1-math.Pow(float64(float32(tB2)), tStep)))

@@ -338,7 +338,7 @@ var Elementwise = []*Kernel{
 		Name: "MomentumStep",
 		Doc: doc("MomentumStep takes a step of gradient descent with momentum mu (the velocity v sums the gradients) and L2 weight decay wd.",
 			"for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * v[i] }"),
-		Args: []Arg{{"w", InOut}, {"v", InOut}, {"grad", In}, {"lr", Scalar}, {"mu", Scalar}, {"wd", Scalar}},
+		Args:   []Arg{{"w", InOut}, {"v", InOut}, {"grad", In}, {"lr", Scalar}, {"mu", Scalar}, {"wd", Scalar}},
 		Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
 			w, v, g := in[0], in[1], in[2]
@@ -352,7 +352,7 @@ var Elementwise = []*Kernel{
 		Name: "NesterovStep",
 		Doc: doc("NesterovStep is MomentumStep with Nesterov's correction: the step looks ahead along the velocity.",
 			"for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * (d + mu*v[i]) }"),
-		Args: []Arg{{"w", InOut}, {"v", InOut}, {"grad", In}, {"lr", Scalar}, {"mu", Scalar}, {"wd", Scalar}},
+		Args:   []Arg{{"w", InOut}, {"v", InOut}, {"grad", In}, {"lr", Scalar}, {"mu", Scalar}, {"wd", Scalar}},
 		Unroll: 4,
 		Body: func(b *Builder, in, s []Value) Value {
 			w, v, g := in[0], in[1], in[2]
