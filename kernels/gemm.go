@@ -77,8 +77,10 @@ func checkMatrix(op, name, sname, ldname, shape string, rows, cols int, s []floa
 	if rows == 0 || cols == 0 {
 		return
 	}
-	if need := (rows-1)*ld + cols; len(s) < need {
-		panic(fmt.Sprintf("kernels: %s: len(%s) = %d, but %s (%d×%d, %s = %d) needs %d",
+	// (rows−1)·ld + cols ≤ len(s), written so that it cannot overflow.
+	if len(s) < cols || rows > 1 && ld > (len(s)-cols)/(rows-1) {
+		need := float64(rows-1)*float64(ld) + float64(cols)
+		panic(fmt.Sprintf("kernels: %s: len(%s) = %d, but %s (%d×%d, %s = %d) needs %.0f",
 			op, sname, len(s), name, rows, cols, ldname, ld, need))
 	}
 }
