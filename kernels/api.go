@@ -64,3 +64,10 @@ func SigmoidDelta(dst, g, a []float32) { current.Load().SigmoidDelta(dst, g, a) 
 
 // TanhDelta stores g·(1−a)(1+a) in dst; see Impl.TanhDelta.
 func TanhDelta(dst, g, a []float32) { current.Load().TanhDelta(dst, g, a) }
+
+// SoftmaxCrossEntropy returns the summed softmax cross-entropy of rows of
+// logits and stores its scaled gradient in dst; see
+// Impl.SoftmaxCrossEntropy.
+func SoftmaxCrossEntropy(dst, logits []float32, labels []int32, n int, scale float32) float64 {
+	return current.Load().SoftmaxCrossEntropy(dst, logits, labels, n, scale)
+}

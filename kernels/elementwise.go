@@ -329,6 +329,34 @@ func (p *Impl) LogSoftmax(dst, x []float32, n int) {
 	}
 }
 
+// SoftmaxCrossEntropy is the loss of classification and its gradient in
+// one pass over logits, rows of n classes with one label each: it returns
+// Σ_rows −log softmax(z)[label], computed as log Σe^(z−max) + max − z[label]
+// (no exponential overflows, and a tiny probability costs no accuracy), and
+// stores in dst (which may be logits) the gradient of scale times that sum
+// with respect to the logits, scale·(softmax(z) − onehot(label)). A label
+// outside [0, n) panics; a row with NaN or +Inf gives a NaN loss.
+func (p *Impl) SoftmaxCrossEntropy(dst, logits []float32, labels []int32, n int, scale float32) float64 {
+	rows("SoftmaxCrossEntropy", dst, logits, n)
+	if len(labels)*n != len(logits) {
+		panic(fmt.Sprintf("kernels: SoftmaxCrossEntropy: %d labels for %d rows", len(labels), len(logits)/n))
+	}
+	var loss float64
+	for i, y := range labels {
+		if y < 0 || int(y) >= n {
+			panic(fmt.Sprintf("kernels: SoftmaxCrossEntropy: label %d of row %d is not in [0, %d)", y, i, n))
+		}
+		r := i * n
+		zy := float64(logits[r+int(y)])
+		m := p.max(logits[r : r+n])
+		s := p.ew.ExpSubSum(at(dst, r), at(logits, r), n, m)
+		loss += math.Log(float64(s)) + float64(m) - zy
+		p.ew.Scale(at(dst, r), at(dst, r), n, scale/s)
+		dst[r+int(y)] -= scale
+	}
+	return loss
+}
+
 // max returns the largest element of a row of at most a few chunks.
 func (p *Impl) max(x []float32) float32 {
 	m := float32(math.Inf(-1))

@@ -161,3 +161,58 @@ func TestSoftmaxSpecials(t *testing.T) {
 		}
 	})
 }
+
+// TestSoftmaxCrossEntropy compares the loss and its gradient with float64.
+// Bounds: the gradient is scale·(p − onehot) with p as Softmax computes it
+// (see TestSoftmax) and one more rounding; the loss sums, per row, log s
+// (relative error of s about (n+4)ε, so absolute error in log s about
+// (n+4)ε) and two roundings of terms of the size of |max| + |z[label]|.
+func TestSoftmaxCrossEntropy(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		r := rand.New(rand.NewPCG(13, 13))
+		for _, n := range rowLengths {
+			rowsN := 1 + r.IntN(6)
+			x := make([]float32, rowsN*n)
+			for i := range x {
+				x[i] = float32(r.NormFloat64() * 8)
+			}
+			labels := make([]int32, rowsN)
+			for i := range labels {
+				labels[i] = int32(r.IntN(n))
+			}
+			const scale = 0.25
+			dst, buf := guarded(len(x), 3)
+			loss := p.SoftmaxCrossEntropy(dst, x, labels, n, scale)
+			checkGuards(t, buf, 3, len(x))
+			var want, bound float64
+			eps := 0x1p-24 * float64(n+6)
+			for i, y := range labels {
+				row := x[i*n : (i+1)*n]
+				sm, lsm := softmax64(row)
+				want -= lsm[y]
+				bound += eps + 2*0x1p-24*(math.Abs(float64(slices.Max(row)))+math.Abs(float64(row[y])))
+				for j := range row {
+					g := sm[j]
+					if j == int(y) {
+						g--
+					}
+					g *= scale
+					shift := math.Abs(float64(row[j]) - float64(slices.Max(row)))
+					tol := scale*(eps+0x1p-24*shift)*sm[j] + 0x1p-24*scale + 0x1p-126
+					if got := float64(dst[i*n+j]); math.Abs(got-g) > tol {
+						t.Fatalf("n=%d row %d: gradient %d = %v, want %v", n, i, j, got, g)
+					}
+				}
+			}
+			if math.Abs(loss-want) > bound {
+				t.Fatalf("n=%d: loss = %v, want %v within %g", n, loss, want, bound)
+			}
+		}
+		mustPanic(t, "label 3 of row 0 is not in [0, 3)", func() {
+			p.SoftmaxCrossEntropy(make([]float32, 3), make([]float32, 3), []int32{3}, 3, 1)
+		})
+		mustPanic(t, "2 labels for 1 rows", func() {
+			p.SoftmaxCrossEntropy(make([]float32, 3), make([]float32, 3), []int32{0, 1}, 3, 1)
+		})
+	})
+}
