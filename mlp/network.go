@@ -109,8 +109,8 @@ type Network struct {
 	Loss   Loss
 	Slope  float32 // of LeakyReLU's negative side; New sets 0.01
 
-	mu  sync.Mutex
-	ws  map[int]*workspace // by batch size, for Backward
+	mu sync.Mutex
+	ws map[int]*workspace // by batch size, for Backward
 }
 
 // New returns a network of the given layers on inputs features, with
