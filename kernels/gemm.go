@@ -24,7 +24,7 @@ import (
 func (p *Impl) Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
 	b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkGemm("Sgemm", transA, transB, m, n, k, a, lda, b, ldb, c, ldc)
-	p.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, nil)
+	p.gemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, epilogue{})
 }
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C on the current path; see

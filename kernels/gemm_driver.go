@@ -102,19 +102,20 @@ type gemmArgs struct {
 	a, b, c     []float32
 	lda, ldb    int
 	ldc         int
-	ep          *epilogue
+	ep          epilogue // none when ep.fn is nil
 }
 
 // gemm runs C = alpha·op(A)·op(B) + beta·C on checked arguments, then ep
-// on every tile of C once its sum is complete.
+// (unless ep.fn is nil) on every tile of C once its sum is complete. ep is
+// passed by value so that nothing of the call escapes to the heap.
 func (p *Impl) gemm(tA, tB bool, m, n, k int, alpha float32, a []float32, lda int,
-	b []float32, ldb int, beta float32, c []float32, ldc int, ep *epilogue) {
+	b []float32, ldb int, beta float32, c []float32, ldc int, ep epilogue) {
 	if m == 0 || n == 0 {
 		return
 	}
 	if k == 0 || alpha == 0 {
 		p.scaleRows(c, m, n, ldc, beta)
-		if ep != nil {
+		if ep.fn != nil {
 			ep.applyAll(p.gm.nr, c, ldc, m, n)
 		}
 		return
@@ -152,7 +153,7 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 					for ir := 0; ir < mc; ir += g.mr {
 						mr := min(g.mr, mc-ir)
 						g.micro(kc, &w.a[ir*kc], g.mr, bp, g.nr, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, x.alpha, bet)
-						if last && x.ep != nil {
+						if last && x.ep.fn != nil {
 							x.ep.apply(c, ldc, ic+ir, jc+jr, mr, nr)
 						}
 					}

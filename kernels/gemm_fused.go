@@ -101,7 +101,7 @@ func (p *Impl) SgemmBiasAct(transA, transB bool, m, n, k int, a []float32, lda i
 	}
 	checkDisjoint(op, "c", c, ldc, m, n, "bias", bias, n, 1, n)
 	ep := epilogue{fn: t, bias: bias, x: z, ldx: ldz, alpha: act.Alpha}
-	p.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, &ep)
+	p.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, ep)
 }
 
 // SgemmDelta computes the delta of backpropagation through an activation
@@ -123,13 +123,13 @@ func (p *Impl) SgemmDelta(transA, transB bool, m, n, k int, a []float32, lda int
 		panic(fmt.Sprintf("kernels: %s: unknown activation %v", op, act.Kind))
 	}
 	if act.Kind == ActIdentity {
-		p.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, nil)
+		p.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, epilogue{})
 		return
 	}
 	checkMatrix(op, "X", "x", "ldx", "m×n", m, n, x, ldx)
 	checkDisjoint(op, "x", x, ldx, m, n, "c", c, ldc, m, n)
 	ep := epilogue{fn: p.tiles.delta[act.Kind], x: x, ldx: ldx, alpha: act.Alpha}
-	p.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, &ep)
+	p.gemm(transA, transB, m, n, k, 1, a, lda, b, ldb, 0, c, ldc, ep)
 }
 
 // SgemmBiasAct computes C = act(op(A)·op(B) + bias) on the current path;

@@ -64,6 +64,7 @@ type gemmJob struct {
 	step  int  // rows or columns per part, a multiple of MR or NR
 	next  atomic.Int64
 	left  atomic.Int64 // parts not yet done
+	refs  atomic.Int64 // the caller and the workers told of the job; 0 in the pool
 }
 
 // run computes part i.
@@ -78,9 +79,8 @@ func (j *gemmJob) run(i int) {
 }
 
 // claim runs parts until none is left to claim. A worker may hear of a job
-// after its last part was claimed, or after the job was reused for another
-// product: next is set last when a job is filled, so a claim either fails
-// or sees the new product whole.
+// after its last part was claimed: it finds nothing to claim. A job is not
+// reused while anyone holds a reference, so no one ever sees it refilled.
 func (j *gemmJob) claim() {
 	for {
 		i := int(j.next.Add(1)) - 1
@@ -89,6 +89,14 @@ func (j *gemmJob) claim() {
 		}
 		j.run(i)
 		j.left.Add(-1)
+	}
+}
+
+// release drops a reference; the last one returns the job to the pool.
+func (j *gemmJob) release() {
+	if j.refs.Add(-1) == 0 {
+		j.x = gemmArgs{}
+		jobs.Put(j)
 	}
 }
 
@@ -109,12 +117,15 @@ func parallelGemm(x *gemmArgs, t int) {
 	j.parts = (size + j.step - 1) / j.step
 	j.left.Store(int64(j.parts))
 	j.next.Store(0)
+	j.refs.Store(1)
 
 	startWorkers(t - 1)
 	for i := 1; i < j.parts; i++ {
+		j.refs.Add(1)
 		select {
 		case tasks <- j:
 		default: // every worker has work queued: the caller will claim it
+			j.refs.Add(-1)
 		}
 	}
 	j.claim()
@@ -125,7 +136,7 @@ func parallelGemm(x *gemmArgs, t int) {
 			runtime.Gosched()
 		}
 	}
-	jobs.Put(j)
+	j.release()
 }
 
 // tasks carries jobs to the workers.
@@ -166,5 +177,6 @@ func worker() {
 			j = <-tasks
 		}
 		j.claim()
+		j.release()
 	}
 }
