@@ -1,0 +1,209 @@
+package sgd
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// Model is what a Trainer trains.
+type Model interface {
+	// Params returns the parameters and their gradients. Run calls it once.
+	Params() []Param
+
+	// Batch computes the loss of the samples idx and stores its gradient
+	// in the G of every parameter, overwriting what was there.
+	Batch(idx []int) (loss float64)
+}
+
+// Trainer runs mini-batch training: each epoch visits the n samples once,
+// in batches of BatchSize reshuffled every epoch from Seed (see Batches;
+// the last batch of an epoch may be short), and after each batch clips the
+// gradient if ClipNorm is set and takes one step of Optimizer at the rate
+// Schedule gives for that step.
+//
+// Training stops after MaxEpochs epochs or MaxSteps steps (0 meaning no
+// limit), or at the end of the first epoch whose loss is below TargetLoss
+// (0 meaning no target): the validation loss if Validate is set, else the
+// epoch's mean training loss. At least one of the three must be set; with
+// only a target, Run goes on until it is reached.
+type Trainer struct {
+	Optimizer Optimizer
+	Schedule  Schedule
+	BatchSize int
+
+	MaxEpochs, MaxSteps int
+	TargetLoss          float64
+
+	// ClipNorm, if positive, clips the global gradient norm before every
+	// step (see ClipGlobalNorm).
+	ClipNorm float64
+
+	Seed uint64
+
+	// Validate, if set, is called at the end of every epoch; its loss is
+	// the one TargetLoss is compared with.
+	Validate func() float64
+
+	// OnEpoch, if set, is called at the end of every epoch, after Validate.
+	OnEpoch func(EpochStats)
+}
+
+// EpochStats describes one epoch. An epoch cut short by MaxSteps counts.
+type EpochStats struct {
+	Epoch        int     // counted from 0
+	Steps        int     // steps taken since the start of the run
+	Loss         float64 // mean training loss of the epoch's batches, weighted by their sizes
+	ValLoss      float64 // the loss Validate returned, NaN without Validate
+	TrainSeconds float64 // spent in Batch, clipping and Step during the epoch
+}
+
+// Result describes a run.
+type Result struct {
+	Epochs       int        // epochs begun, one cut short by MaxSteps or an error included
+	Steps        int        // steps taken
+	Loss         float64    // of the last epoch that ended (NaN if none), as in EpochStats
+	ValLoss      float64    // of the last epoch that ended (NaN if none), as in EpochStats
+	TrainSeconds float64    // spent in Batch, clipping and Step over the run
+	Stop         StopReason // the rule that ended the run; StopError with an error
+}
+
+// StopReason says which rule ended a run.
+type StopReason int
+
+const (
+	StopError     StopReason = iota // Run returned an error
+	StopMaxEpochs                   // MaxEpochs epochs were run
+	StopMaxSteps                    // MaxSteps steps were taken
+	StopTarget                      // the loss fell below TargetLoss
+)
+
+func (r StopReason) String() string {
+	switch r {
+	case StopError:
+		return "error"
+	case StopMaxEpochs:
+		return "max epochs"
+	case StopMaxSteps:
+		return "max steps"
+	case StopTarget:
+		return "target loss"
+	}
+	return fmt.Sprintf("StopReason(%d)", int(r))
+}
+
+// DivergedError reports a batch whose loss, or whose gradient norm when
+// clipping, is NaN or infinite. Its update was not applied: the parameters
+// are those the previous step left. (A NaN gradient with a finite loss is
+// noticed only when clipping; otherwise it shows as a NaN loss at the next
+// batch, after its update.)
+type DivergedError struct {
+	Epoch, Step int     // counted from 0; Step as given to the Schedule
+	Loss        float64 // the batch's loss
+	GradNorm    float64 // the gradient norm if it was the problem, else 0
+}
+
+func (e *DivergedError) Error() string {
+	what := fmt.Sprintf("loss is %v", e.Loss)
+	if isFinite(e.Loss) {
+		what = fmt.Sprintf("gradient norm is %v", e.GradNorm)
+	}
+	return fmt.Sprintf("sgd: diverged at epoch %d, step %d: %s; the update was not applied",
+		e.Epoch, e.Step, what)
+}
+
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func (t *Trainer) check(n int) error {
+	switch {
+	case t.Optimizer == nil:
+		return errors.New("sgd: Trainer: no Optimizer")
+	case t.Schedule == nil:
+		return errors.New("sgd: Trainer: no Schedule")
+	case t.BatchSize <= 0:
+		return fmt.Errorf("sgd: Trainer: BatchSize = %d, want > 0", t.BatchSize)
+	case n <= 0:
+		return fmt.Errorf("sgd: Trainer: %d samples, want > 0", n)
+	case t.MaxEpochs < 0 || t.MaxSteps < 0:
+		return fmt.Errorf("sgd: Trainer: MaxEpochs = %d, MaxSteps = %d, want ≥ 0",
+			t.MaxEpochs, t.MaxSteps)
+	case !(t.TargetLoss >= 0) || !(t.ClipNorm >= 0):
+		return fmt.Errorf("sgd: Trainer: TargetLoss = %v, ClipNorm = %v, want ≥ 0",
+			t.TargetLoss, t.ClipNorm)
+	case t.MaxEpochs == 0 && t.MaxSteps == 0 && t.TargetLoss == 0:
+		return errors.New("sgd: Trainer: no stopping rule: set MaxEpochs, MaxSteps or TargetLoss")
+	}
+	return nil
+}
+
+// Run trains m on n samples, numbered 0 to n−1, until a stopping rule
+// holds. It returns an error, before any step, if the Trainer is
+// incomplete, and a *DivergedError if the training diverges.
+func (t *Trainer) Run(m Model, n int) (Result, error) {
+	if err := t.check(n); err != nil {
+		return Result{}, err
+	}
+	params := m.Params()
+	batches := Batches{N: n, Size: t.BatchSize, Seed: t.Seed}
+	res := Result{Loss: math.NaN(), ValLoss: math.NaN()}
+
+	for epoch := 0; ; epoch++ {
+		res.Epochs++
+		st := EpochStats{Epoch: epoch, ValLoss: math.NaN()}
+		var sum float64
+		var seen int
+		for _, idx := range batches.Epoch(epoch) {
+			if t.MaxSteps > 0 && res.Steps == t.MaxSteps {
+				break
+			}
+
+			// Only Batch, clipping and Step are timed.
+			start := time.Now()
+			loss := m.Batch(idx)
+			norm := 0.0
+			if isFinite(loss) && t.ClipNorm > 0 {
+				norm = ClipGlobalNorm(params, t.ClipNorm)
+			}
+			if !isFinite(loss) || !isFinite(norm) {
+				res.TrainSeconds += time.Since(start).Seconds()
+				err := &DivergedError{Epoch: epoch, Step: res.Steps, Loss: loss, GradNorm: norm}
+				return res, err
+			}
+			t.Optimizer.Step(params, t.Schedule.LR(res.Steps))
+			d := time.Since(start).Seconds()
+
+			st.TrainSeconds += d
+			res.TrainSeconds += d
+			res.Steps++
+			sum += loss * float64(len(idx))
+			seen += len(idx)
+		}
+
+		st.Steps = res.Steps
+		st.Loss = sum / float64(seen)
+		if t.Validate != nil {
+			st.ValLoss = t.Validate()
+		}
+		if t.OnEpoch != nil {
+			t.OnEpoch(st)
+		}
+		res.Loss, res.ValLoss = st.Loss, st.ValLoss
+
+		target := st.Loss
+		if t.Validate != nil {
+			target = st.ValLoss
+		}
+		switch {
+		case t.TargetLoss > 0 && target < t.TargetLoss:
+			res.Stop = StopTarget
+		case t.MaxSteps > 0 && res.Steps == t.MaxSteps:
+			res.Stop = StopMaxSteps
+		case t.MaxEpochs > 0 && res.Epochs == t.MaxEpochs:
+			res.Stop = StopMaxEpochs
+		default:
+			continue
+		}
+		return res, nil
+	}
+}
