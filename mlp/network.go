@@ -27,6 +27,7 @@ import (
 	"sync"
 
 	"github.com/backprop-go/backprop/kernels"
+	"github.com/backprop-go/backprop/sgd"
 )
 
 // Act is the activation of a layer.
@@ -208,18 +209,16 @@ func (n *Network) Init(kind Init, seed uint64) {
 	}
 }
 
-// Param is a parameter slice and its gradient (the shape of sgd.Param).
-type Param struct {
-	W, G []float32
-}
-
 // Params returns the weights and biases of every layer that is not
-// frozen, with their gradients, in a fixed order.
-func (n *Network) Params() []Param {
-	var ps []Param
-	for _, l := range n.Layers {
+// frozen, with their gradients, in a fixed order, named "W0", "B0", "W1"…
+// after their layer.
+func (n *Network) Params() []sgd.Param {
+	var ps []sgd.Param
+	for i, l := range n.Layers {
 		if !l.Frozen {
-			ps = append(ps, Param{l.W, l.DW}, Param{l.B, l.DB})
+			ps = append(ps,
+				sgd.Param{Name: fmt.Sprintf("W%d", i), W: l.W, G: l.DW},
+				sgd.Param{Name: fmt.Sprintf("B%d", i), W: l.B, G: l.DB})
 		}
 	}
 	return ps

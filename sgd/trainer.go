@@ -17,6 +17,13 @@ type Model interface {
 	Batch(idx []int) (loss float64)
 }
 
+// A Loader is a Model that gathers the samples of a batch before Batch is
+// called. Run calls Load outside the time it measures: gathering samples is
+// moving data, not training.
+type Loader interface {
+	Load(idx []int)
+}
+
 // Trainer runs mini-batch training: each epoch visits the n samples once,
 // in batches of BatchSize reshuffled every epoch from Seed (see Batches;
 // the last batch of an epoch may be short), and after each batch clips the
@@ -48,6 +55,11 @@ type Trainer struct {
 
 	// OnEpoch, if set, is called at the end of every epoch, after Validate.
 	OnEpoch func(EpochStats)
+
+	// OnBatch, if set, is called after every step with the epoch, the
+	// number of batches of the epoch done and their total; it is not
+	// timed. Progress displays use it.
+	OnBatch func(epoch, done, total int)
 }
 
 // EpochStats describes one epoch. An epoch cut short by MaxSteps counts.
@@ -153,9 +165,13 @@ func (t *Trainer) Run(m Model, n int) (Result, error) {
 		st := EpochStats{Epoch: epoch, ValLoss: math.NaN()}
 		var sum float64
 		var seen int
-		for _, idx := range batches.Epoch(epoch) {
+		all := batches.Epoch(epoch)
+		for b, idx := range all {
 			if t.MaxSteps > 0 && res.Steps == t.MaxSteps {
 				break
+			}
+			if l, ok := m.(Loader); ok {
+				l.Load(idx)
 			}
 
 			// Only Batch, clipping and Step are timed.
@@ -178,6 +194,9 @@ func (t *Trainer) Run(m Model, n int) (Result, error) {
 			res.Steps++
 			sum += loss * float64(len(idx))
 			seen += len(idx)
+			if t.OnBatch != nil {
+				t.OnBatch(epoch, b+1, len(all))
+			}
 		}
 
 		st.Steps = res.Steps

@@ -374,3 +374,41 @@ func TestTrainerTiming(t *testing.T) {
 		t.Fatalf("the epochs' TrainSeconds sum to %v, the run's is %v", epochs, res.TrainSeconds)
 	}
 }
+
+// loader records the batches Load and Batch see.
+type loader struct {
+	means
+	loaded, batched [][]int
+}
+
+func (l *loader) Load(idx []int) { l.loaded = append(l.loaded, append([]int(nil), idx...)) }
+
+func (l *loader) Batch(idx []int) float64 {
+	l.batched = append(l.batched, append([]int(nil), idx...))
+	return l.means.Batch(idx)
+}
+
+// TestTrainerLoaderAndProgress: Load sees every batch just before Batch
+// does, and OnBatch counts the batches of each epoch.
+func TestTrainerLoaderAndProgress(t *testing.T) {
+	l := &loader{means: *newMeans()}
+	var progress [][3]int
+	tr := Trainer{Optimizer: &SGD{}, Schedule: Constant(0.1), BatchSize: 3, MaxEpochs: 2, Seed: 1,
+		OnBatch: func(e, done, total int) { progress = append(progress, [3]int{e, done, total}) }}
+	res, err := tr.Run(l, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.loaded) != res.Steps || len(l.batched) != res.Steps {
+		t.Fatalf("%d loads and %d batches for %d steps", len(l.loaded), len(l.batched), res.Steps)
+	}
+	for i := range l.loaded {
+		if !slices.Equal(l.loaded[i], l.batched[i]) {
+			t.Fatalf("step %d: Load saw %v, Batch %v", i, l.loaded[i], l.batched[i])
+		}
+	}
+	want := [][3]int{{0, 1, 4}, {0, 2, 4}, {0, 3, 4}, {0, 4, 4}, {1, 1, 4}, {1, 2, 4}, {1, 3, 4}, {1, 4, 4}}
+	if !slices.Equal(progress, want) {
+		t.Fatalf("OnBatch saw %v, want %v", progress, want)
+	}
+}
