@@ -54,7 +54,16 @@ type Trainer struct {
 	Validate func() float64
 
 	// OnEpoch, if set, is called at the end of every epoch, after Validate.
-	OnEpoch func(EpochStats)
+	// An error it returns ends the run: Run returns it (the epoch's steps
+	// have been taken). Checkpointing uses it.
+	OnEpoch func(EpochStats) error
+
+	// StartEpoch and StartStep resume a run from a checkpoint taken at the
+	// end of an epoch: the epochs before StartEpoch and the StartStep steps
+	// they took count as done (for MaxEpochs, MaxSteps and the schedule),
+	// so that, with the optimiser's state restored, the run continues as if
+	// it had never stopped.
+	StartEpoch, StartStep int
 
 	// OnBatch, if set, is called after every step with the epoch, the
 	// number of batches of the epoch done and their total; it is not
@@ -137,6 +146,11 @@ func (t *Trainer) check(n int) error {
 		return fmt.Errorf("sgd: Trainer: BatchSize = %d, want > 0", t.BatchSize)
 	case n <= 0:
 		return fmt.Errorf("sgd: Trainer: %d samples, want > 0", n)
+	case t.StartEpoch < 0 || t.StartStep < 0:
+		return fmt.Errorf("sgd: Trainer: StartEpoch = %d, StartStep = %d, want ≥ 0", t.StartEpoch, t.StartStep)
+	case t.MaxEpochs > 0 && t.StartEpoch >= t.MaxEpochs || t.MaxSteps > 0 && t.StartStep >= t.MaxSteps:
+		return fmt.Errorf("sgd: Trainer: nothing left to do: starting at epoch %d, step %d of %d, %d",
+			t.StartEpoch, t.StartStep, t.MaxEpochs, t.MaxSteps)
 	case t.MaxEpochs < 0 || t.MaxSteps < 0:
 		return fmt.Errorf("sgd: Trainer: MaxEpochs = %d, MaxSteps = %d, want ≥ 0",
 			t.MaxEpochs, t.MaxSteps)
@@ -158,9 +172,9 @@ func (t *Trainer) Run(m Model, n int) (Result, error) {
 	}
 	params := m.Params()
 	batches := Batches{N: n, Size: t.BatchSize, Seed: t.Seed}
-	res := Result{Loss: math.NaN(), ValLoss: math.NaN()}
+	res := Result{Loss: math.NaN(), ValLoss: math.NaN(), Epochs: t.StartEpoch, Steps: t.StartStep}
 
-	for epoch := 0; ; epoch++ {
+	for epoch := t.StartEpoch; ; epoch++ {
 		res.Epochs++
 		st := EpochStats{Epoch: epoch, ValLoss: math.NaN()}
 		var sum float64
@@ -205,7 +219,10 @@ func (t *Trainer) Run(m Model, n int) (Result, error) {
 			st.ValLoss = t.Validate()
 		}
 		if t.OnEpoch != nil {
-			t.OnEpoch(st)
+			if err := t.OnEpoch(st); err != nil {
+				res.Loss, res.ValLoss = st.Loss, st.ValLoss
+				return res, err
+			}
 		}
 		res.Loss, res.ValLoss = st.Loss, st.ValLoss
 

@@ -86,7 +86,7 @@ func TestTrainerConverges(t *testing.T) {
 			var losses []float64
 			tr := Trainer{Optimizer: c.opt, Schedule: c.lr, BatchSize: 6, MaxEpochs: 1000,
 				TargetLoss: target, Seed: 1,
-				OnEpoch: func(s EpochStats) { losses = append(losses, s.Loss) }}
+				OnEpoch: func(s EpochStats) error { losses = append(losses, s.Loss); return nil }}
 			res, err := tr.Run(m, 20)
 			if err != nil {
 				t.Fatal(err)
@@ -154,7 +154,7 @@ func TestTrainerStops(t *testing.T) {
 			var stats []EpochStats
 			tr := c.tr
 			tr.Optimizer, tr.Schedule, tr.BatchSize, tr.Seed = &SGD{}, Constant(0.1), 4, 1
-			tr.OnEpoch = func(s EpochStats) { stats = append(stats, s) }
+			tr.OnEpoch = func(s EpochStats) error { stats = append(stats, s); return nil }
 			if c.val != nil {
 				k := 0
 				tr.Validate = func() float64 { k++; return c.val[k-1] }
@@ -357,7 +357,11 @@ func TestTrainerTiming(t *testing.T) {
 	var epochs float64
 	tr := Trainer{Optimizer: &SGD{}, Schedule: Constant(0.1), BatchSize: 2, MaxEpochs: 2,
 		Validate: func() float64 { time.Sleep(validate); return 1 },
-		OnEpoch:  func(e EpochStats) { epochs += e.TrainSeconds; time.Sleep(validate) }}
+		OnEpoch: func(e EpochStats) error {
+			epochs += e.TrainSeconds
+			time.Sleep(validate)
+			return nil
+		}}
 	start := time.Now()
 	res, err := tr.Run(s, 4) // 4 batches of 2 ms
 	wall := time.Since(start).Seconds()
@@ -410,5 +414,68 @@ func TestTrainerLoaderAndProgress(t *testing.T) {
 	want := [][3]int{{0, 1, 4}, {0, 2, 4}, {0, 3, 4}, {0, 4, 4}, {1, 1, 4}, {1, 2, 4}, {1, 3, 4}, {1, 4, 4}}
 	if !slices.Equal(progress, want) {
 		t.Fatalf("OnBatch saw %v, want %v", progress, want)
+	}
+}
+
+// TestTrainerResume: a run stopped after some epochs and resumed with the
+// optimiser's state and StartEpoch/StartStep ends exactly where an
+// uninterrupted run ends.
+func TestTrainerResume(t *testing.T) {
+	full := newLine(50)
+	tr := Trainer{Optimizer: &Adam{}, Schedule: Cosine{Base: 0.05, Steps: 70}, BatchSize: 7, MaxEpochs: 9, Seed: 4}
+	want, err := tr.Run(full, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	part := newLine(50)
+	first := tr
+	first.Optimizer = &Adam{}
+	first.MaxEpochs = 4
+	r1, err := first.Run(part, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := first.Optimizer.State()
+
+	second := tr
+	second.Optimizer = &Adam{}
+	if err := second.Optimizer.SetState(part.Params(), state); err != nil {
+		t.Fatal(err)
+	}
+	second.StartEpoch, second.StartStep = r1.Epochs, r1.Steps
+	got, err := second.Run(part, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Steps != want.Steps || got.Epochs != want.Epochs || got.Loss != want.Loss {
+		t.Fatalf("resumed run ended at %d steps, %d epochs, loss %v; uninterrupted at %d, %d, %v",
+			got.Steps, got.Epochs, got.Loss, want.Steps, want.Epochs, want.Loss)
+	}
+	for i, p := range part.Params() {
+		if !slices.Equal(p.W, full.Params()[i].W) {
+			t.Fatalf("parameter %d differs after resuming", i)
+		}
+	}
+	second.StartEpoch = 9
+	if _, err := second.Run(part, 50); err == nil || !strings.Contains(err.Error(), "nothing left to do") {
+		t.Fatalf("resuming past MaxEpochs: %v", err)
+	}
+}
+
+// TestTrainerOnEpochError: an error from OnEpoch ends the run and is
+// returned.
+func TestTrainerOnEpochError(t *testing.T) {
+	stop := errors.New("disk full")
+	tr := Trainer{Optimizer: &SGD{}, Schedule: Constant(0.1), BatchSize: 2, MaxEpochs: 5,
+		OnEpoch: func(e EpochStats) error {
+			if e.Epoch == 1 {
+				return stop
+			}
+			return nil
+		}}
+	res, err := tr.Run(newMeans(), 4)
+	if !errors.Is(err, stop) || res.Epochs != 2 || res.Steps != 4 {
+		t.Fatalf("Run = %+v, %v; want 2 epochs, 4 steps and the error", res, err)
 	}
 }

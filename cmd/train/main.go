@@ -64,6 +64,8 @@ type config struct {
 	digits            []int32
 	progress          string
 	cpuprofile        string
+	checkpoint        string
+	resume            bool
 	initializer       mlp.Init
 	initializerNamed  bool
 	evalBatch         int
@@ -122,6 +124,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		"(uniform), xavier-normal; default he for relu, xavier otherwise")
 	fs.StringVar(&cfg.progress, "progress", "auto", "progress bar on stderr: auto (when a terminal), on, off")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to `file`")
+	fs.StringVar(&cfg.checkpoint, "checkpoint", "auto", "`file` written atomically at the end of every epoch\n"+
+		"(network, optimiser state, epoch, seed); auto: the -out file with .ckpt added; none: no checkpoints")
+	fs.BoolVar(&cfg.resume, "resume", false, "continue the run saved in the checkpoint file, to the same\n"+
+		"result as a run never interrupted (the architecture and seed come from the checkpoint)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: train [flags]\n\n"+
 			"Trains a multilayer perceptron on MNIST and prints, per epoch,\n"+
@@ -187,6 +193,21 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	case "auto", "on", "off":
 	default:
 		return nil, fmt.Errorf("-progress %q: want auto, on or off", cfg.progress)
+	}
+	switch cfg.checkpoint {
+	case "auto":
+		cfg.checkpoint = ""
+		if cfg.out != "" {
+			cfg.checkpoint = cfg.out + ".ckpt"
+		}
+	case "none":
+		cfg.checkpoint = ""
+	}
+	if cfg.resume && cfg.checkpoint == "" {
+		return nil, errors.New("-resume needs a checkpoint file (-checkpoint, or -out)")
+	}
+	if cfg.resume && cfg.init != "" {
+		return nil, errors.New("-resume and -init both name the starting network: give one")
 	}
 	cfg.evalBatch = 1000
 	return cfg, nil
@@ -282,14 +303,26 @@ func run(cfg *config) error {
 		classes = len(cfg.digits)
 	}
 
-	net, err := buildNetwork(cfg, train.Features, classes)
-	if err != nil {
-		return err
+	var resume *mlp.Checkpoint
+	var net *mlp.Network
+	if cfg.resume {
+		if resume, err = mlp.LoadCheckpoint(cfg.checkpoint); err != nil {
+			return fmt.Errorf("-resume: %w", err)
+		}
+		net, cfg.seed = resume.Net, resume.Seed
+		if net.Inputs != train.Features || net.Outputs() != classes {
+			return fmt.Errorf("-resume: the checkpoint's network is %d-…-%d, the data %d features and %d classes",
+				net.Inputs, net.Outputs(), train.Features, classes)
+		}
+	} else {
+		if net, err = buildNetwork(cfg, train.Features, classes); err != nil {
+			return err
+		}
+		if cfg.freeze >= len(net.Layers) {
+			return fmt.Errorf("-freeze %d: the network has %d layers, and at least one must train", cfg.freeze, len(net.Layers))
+		}
+		net.Freeze(cfg.freeze)
 	}
-	if cfg.freeze >= len(net.Layers) {
-		return fmt.Errorf("-freeze %d: the network has %d layers, and at least one must train", cfg.freeze, len(net.Layers))
-	}
-	net.Freeze(cfg.freeze)
 
 	fmt.Fprintf(cfg.stdout, "kernels=%s threads=%d batch=%d network=%s optimizer=%s train_samples=%d test_samples=%d\n",
 		kernels.Implementation(), kernels.Threads(), cfg.batch, describe(net), cfg.opt, train.N, test.N)
@@ -302,18 +335,32 @@ func run(cfg *config) error {
 	samples := &mlp.Samples{Net: net, X: train.X, Labels: train.Y}
 	bar := newProgress(cfg, stepsPerEpoch, train.N)
 	var lastAcc float64
+	opt := optimizer(cfg)
 	tr := sgd.Trainer{
-		Optimizer: optimizer(cfg),
+		Optimizer: opt,
 		Schedule:  schedule(cfg, totalSteps),
 		BatchSize: cfg.batch, MaxEpochs: cfg.epochs, MaxSteps: cfg.maxSteps,
 		TargetLoss: cfg.targetLoss, ClipNorm: cfg.clip, Seed: cfg.seed,
 		OnBatch: bar.update,
-		OnEpoch: func(st sgd.EpochStats) {
+		OnEpoch: func(st sgd.EpochStats) error {
 			bar.done()
 			_, lastAcc = net.Evaluate(test.X, test.Y, cfg.evalBatch)
 			fmt.Fprintf(cfg.stdout, "epoch=%d train_seconds=%.4f loss=%.4f test_accuracy=%.4f\n",
 				st.Epoch+1, st.TrainSeconds, st.Loss, lastAcc)
+			if cfg.checkpoint == "" {
+				return nil
+			}
+			return mlp.SaveCheckpoint(cfg.checkpoint, &mlp.Checkpoint{
+				Net: net, Optimizer: opt.State(), Epochs: st.Epoch + 1, Steps: st.Steps, Seed: cfg.seed,
+			})
 		},
+	}
+	if resume != nil {
+		if err := opt.SetState(net.Params(), resume.Optimizer); err != nil {
+			return fmt.Errorf("-resume: %w (was the run trained with another -opt?)", err)
+		}
+		tr.StartEpoch, tr.StartStep = resume.Epochs, resume.Steps
+		fmt.Fprintf(cfg.stdout, "resuming after epoch %d, step %d\n", resume.Epochs, resume.Steps)
 	}
 	res, err := tr.Run(samples, samples.Len())
 	bar.done()

@@ -7,10 +7,12 @@ import (
 	"flag"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -202,5 +204,94 @@ func TestProgress(t *testing.T) {
 	off.update(0, 1, 5)
 	if buf.Len() != 0 {
 		t.Fatal("progress drawn with auto on a non-terminal")
+	}
+}
+
+// TestMain lets the test binary act as the train command in a child
+// process: TestInterruptAndResume kills one mid-epoch.
+func TestMain(m *testing.M) {
+	if args := os.Getenv("BACKPROP_TRAIN_CHILD_ARGS"); args != "" {
+		os.Args = append([]string{"train"}, strings.Fields(args)...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestInterruptAndResume kills a training run with SIGKILL in the middle of
+// an epoch, checks that the checkpoint on disk is the last complete one and
+// loads, resumes from it, and requires the same final model, byte for
+// byte, as a run that was never interrupted.
+func TestInterruptAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three times for several seconds")
+	}
+	dir := fakeMNIST(t, 20000, 200)
+	work := t.TempDir()
+	common := []string{"-data", dir, "-epochs", "4", "-batch", "32", "-threads", "1", "-progress", "off"}
+
+	ref := filepath.Join(work, "ref.model")
+	if _, _, err := runTrain(t, append(common, "-out", ref, "-checkpoint", "none")...); err != nil {
+		t.Fatal(err)
+	}
+
+	model := filepath.Join(work, "run.model")
+	ckpt := model + ".ckpt"
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "BACKPROP_TRAIN_CHILD_ARGS="+strings.Join(append(common, "-out", model), " "))
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		if c, err := mlp.LoadCheckpoint(ckpt); err == nil && c.Epochs >= 2 {
+			break
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("the run ended before it could be interrupted: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("no checkpoint after two minutes")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-exited
+
+	c, err := mlp.LoadCheckpoint(ckpt)
+	if err != nil {
+		t.Fatalf("the checkpoint left by the killed run does not load: %v", err)
+	}
+	if c.Epochs < 2 || c.Epochs >= 4 || c.Steps != c.Epochs*625 {
+		t.Fatalf("checkpoint after epoch %d, step %d; want a complete epoch of the 4", c.Epochs, c.Steps)
+	}
+	if _, err := os.Stat(model); err == nil {
+		t.Fatal("the killed run saved its final model")
+	}
+	entries, _ := os.ReadDir(work)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp") {
+			t.Logf("a temporary file of the interrupted save remains: %s", e.Name())
+		}
+	}
+
+	out, _, err := runTrain(t, append(common, "-out", model, "-resume")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "resuming after epoch") {
+		t.Fatalf("no resume line:\n%s", out)
+	}
+	a, _ := os.ReadFile(ref)
+	b, err := os.ReadFile(model)
+	if err != nil || !bytes.Equal(a, b) {
+		t.Fatalf("the resumed run's model differs from the uninterrupted one (%v)", err)
 	}
 }

@@ -1,0 +1,173 @@
+package mlp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+
+	"github.com/backprop-go/backprop/sgd"
+)
+
+// Checkpoint is what a training run needs to continue after an
+// interruption as if it had never stopped: the network, the optimiser's
+// state, the epochs and steps done, and the seed the batch order derives
+// from (epoch e's order depends only on the seed and e, so no generator
+// state is needed beyond them).
+type Checkpoint struct {
+	Net           *Network
+	Optimizer     sgd.State
+	Epochs, Steps int
+	Seed          uint64
+}
+
+// The checkpoint file, version 1, little-endian:
+//
+//	magic "BPCKPT\r\n", version (uint32), epochs (uint32), steps (uint64), seed (uint64),
+//	optimiser kind (uint8 length, ≤ 32 bytes), optimiser steps (uint64),
+//	slot count (uint32), then each slot: its length (uint32) and its float32s,
+//	the network as a model file (uint64 length, then the bytes),
+//	CRC-32 (IEEE) of everything before it.
+const ckptMagic = "BPCKPT\r\n"
+
+// SaveCheckpoint writes c to path atomically (see SaveAtomic).
+func SaveCheckpoint(path string, c *Checkpoint) error {
+	var model bytes.Buffer
+	if _, err := c.Net.WriteTo(&model); err != nil {
+		return err
+	}
+	if len(c.Optimizer.Kind) > 32 {
+		return fmt.Errorf("mlp: optimiser kind %q is longer than 32 bytes", c.Optimizer.Kind)
+	}
+	le := binary.LittleEndian
+	b := []byte(ckptMagic)
+	b = le.AppendUint32(b, 1)
+	b = le.AppendUint32(b, uint32(c.Epochs))
+	b = le.AppendUint64(b, uint64(c.Steps))
+	b = le.AppendUint64(b, c.Seed)
+	b = append(b, byte(len(c.Optimizer.Kind)))
+	b = append(b, c.Optimizer.Kind...)
+	b = le.AppendUint64(b, uint64(c.Optimizer.Steps))
+	b = le.AppendUint32(b, uint32(len(c.Optimizer.Slots)))
+	for _, s := range c.Optimizer.Slots {
+		b = le.AppendUint32(b, uint32(len(s)))
+		for _, v := range s {
+			b = le.AppendUint32(b, math.Float32bits(v))
+		}
+	}
+	b = le.AppendUint64(b, uint64(model.Len()))
+	b = append(b, model.Bytes()...)
+	b = le.AppendUint32(b, crc32.ChecksumIEEE(b))
+	return SaveAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(b)
+		return err
+	})
+}
+
+// LoadCheckpoint reads a checkpoint file, checking every field; the errors
+// about its content wrap ErrFormat.
+func LoadCheckpoint(path string) (*Checkpoint, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("mlp: %w", err)
+	}
+	c, err := parseCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func parseCheckpoint(b []byte) (*Checkpoint, error) {
+	le := binary.LittleEndian
+	if len(b) < len(ckptMagic)+4+4 || string(b[:8]) != ckptMagic {
+		return nil, formatErr("not a backprop checkpoint")
+	}
+	if got, want := le.Uint32(b[len(b)-4:]), crc32.ChecksumIEEE(b[:len(b)-4]); got != want {
+		return nil, formatErr("checkpoint checksum %08x, content gives %08x", got, want)
+	}
+	r := reader{b: b[8 : len(b)-4]}
+	if v := r.u32(); v != 1 {
+		return nil, formatErr("checkpoint version %d, this reader knows 1", v)
+	}
+	c := &Checkpoint{Epochs: int(r.u32())}
+	steps, seed := r.u64(), r.u64()
+	c.Steps, c.Seed = int(steps), seed
+	kind := r.take(int(r.u8()))
+	c.Optimizer.Kind = string(kind)
+	c.Optimizer.Steps = int(r.u64())
+	nslots := int(r.u32())
+	for i := 0; i < nslots && r.err == nil; i++ {
+		n := int(r.u32())
+		raw := r.take(4 * n) // fails before allocating if the file is shorter
+		if r.err != nil {
+			break
+		}
+		s := make([]float32, n)
+		for j := range s {
+			s[j] = math.Float32frombits(le.Uint32(raw[4*j:]))
+		}
+		c.Optimizer.Slots = append(c.Optimizer.Slots, s)
+	}
+	mlen := r.u64()
+	if r.err == nil && mlen > uint64(len(r.b)) {
+		return nil, formatErr("checkpoint: a model of %d bytes in %d", mlen, len(r.b))
+	}
+	model := r.take(int(mlen))
+	if r.err != nil {
+		return nil, formatErr("checkpoint is truncated")
+	}
+	if len(r.b) != 0 {
+		return nil, formatErr("checkpoint: %d bytes after the model", len(r.b))
+	}
+	if steps > math.MaxInt32 || c.Optimizer.Steps < 0 {
+		return nil, formatErr("checkpoint: %d steps", steps)
+	}
+	net, err := Read(bytes.NewReader(model))
+	if err != nil {
+		return nil, err
+	}
+	c.Net = net
+	return c, nil
+}
+
+// reader takes little-endian fields from a byte slice, remembering the
+// first shortfall.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) take(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.b) {
+		r.err = io.ErrUnexpectedEOF
+		return nil
+	}
+	s := r.b[:n]
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *reader) u8() uint8 {
+	if s := r.take(1); s != nil {
+		return s[0]
+	}
+	return 0
+}
+
+func (r *reader) u32() uint32 {
+	if s := r.take(4); s != nil {
+		return binary.LittleEndian.Uint32(s)
+	}
+	return 0
+}
+
+func (r *reader) u64() uint64 {
+	if s := r.take(8); s != nil {
+		return binary.LittleEndian.Uint64(s)
+	}
+	return 0
+}
