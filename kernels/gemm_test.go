@@ -283,11 +283,12 @@ func TestSgemmArgumentChecks(t *testing.T) {
 	mustPanic(t, "len(b) = 12, but B (5×3, ldb = 3) needs 15", func() { p.Sgemm(true, true, 2, 5, 3, 1, a, 2, b, 3, 0, c, 5) })
 	mustPanic(t, "len(c) = 12, but C (3×5, ldc = 5) needs 15", func() { p.Sgemm(false, false, 3, 5, 1, 1, a, 1, b, 5, 0, c, 5) })
 	// A leading dimension so large that (m−1)·ldc overflows.
-	mustPanic(t, "len(c) = 9, but C (9×1, ldc = 2305843009213693953) needs", func() {
-		p.Sgemm(false, false, 9, 1, 1, 1, a, 1, b, 1, 0, c[:9], 1<<61+1)
+	huge := math.MaxInt/8 + 1
+	mustPanic(t, fmt.Sprintf("len(c) = 9, but C (9×1, ldc = %d) needs", huge), func() {
+		p.Sgemm(false, false, 9, 1, 1, 1, a, 1, b, 1, 0, c[:9], huge)
 	})
-	mustPanic(t, "len(a) = 12, but A (3×1, lda = 9223372036854775807) needs", func() {
-		p.Sgemm(false, false, 3, 1, 1, 1, a, 1<<63-1, b, 1, 0, c, 1)
+	mustPanic(t, fmt.Sprintf("len(a) = 12, but A (3×1, lda = %d) needs", math.MaxInt), func() {
+		p.Sgemm(false, false, 3, 1, 1, 1, a, math.MaxInt, b, 1, 0, c, 1)
 	})
 	mustPanic(t, "c overlaps a", func() { p.Sgemm(false, false, 2, 2, 2, 1, a, 2, b, 2, 0, a[2:], 2) })
 	mustPanic(t, "c overlaps b", func() { p.Sgemm(false, false, 2, 2, 2, 1, a, 2, b, 2, 0, b[3:], 2) })

@@ -101,11 +101,12 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 	c.Optimizer.Steps = int(r.u64())
 	nslots := int(r.u32())
 	for i := 0; i < nslots && r.err == nil; i++ {
-		n := int(r.u32())
-		raw := r.take(4 * n) // fails before allocating if the file is shorter
-		if r.err != nil {
+		n := uint64(r.u32())
+		if n > uint64(len(r.b)/4) { // before allocating, and before 4·n can overflow
+			r.err = io.ErrUnexpectedEOF
 			break
 		}
+		raw := r.take(4 * int(n))
 		s := make([]float32, n)
 		for j := range s {
 			s[j] = math.Float32frombits(le.Uint32(raw[4*j:]))

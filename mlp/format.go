@@ -139,7 +139,10 @@ func Read(r io.Reader) (*Network, error) {
 	if _, err := io.ReadFull(tr, desc); err != nil {
 		return nil, formatErr("layer table: %v", short(err))
 	}
-	in, params := int(inputs), 0
+	// Sizes are summed in uint64, where no header can overflow them, and
+	// checked against maxParams before any is used as an int (which has
+	// 32 bits on some targets).
+	in, params := uint64(inputs), uint64(0)
 	type layer struct {
 		units  int
 		act    Act
@@ -155,12 +158,12 @@ func Read(r io.Reader) (*Network, error) {
 		if d[4] > byte(Softmax) || d[5] > 1 || d[6] != 0 || d[7] != 0 {
 			return nil, formatErr("layer %d: activation %d, frozen %d, reserved %d %d", i, d[4], d[5], d[6], d[7])
 		}
-		params += int(units)*in + int(units)
+		params += uint64(units)*in + uint64(units)
 		if params > maxParams {
 			return nil, formatErr("more than %d parameters", maxParams)
 		}
 		ls = append(ls, layer{int(units), Act(d[4]), d[5] == 1})
-		in = int(units)
+		in = uint64(units)
 	}
 
 	// Read the parameters as they come: a header that promises more than the
@@ -169,7 +172,7 @@ func Read(r io.Reader) (*Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mlp: reading the parameters: %w", err)
 	}
-	if len(body) != 4*params {
+	if uint64(len(body)) != 4*params {
 		return nil, formatErr("the header describes %d parameters (%d bytes), the file ends after %d",
 			params, 4*params, len(body))
 	}
@@ -186,7 +189,7 @@ func Read(r io.Reader) (*Network, error) {
 		return nil, formatErr("data after the checksum")
 	}
 
-	in = int(inputs)
+	cols := int(inputs)
 	off := 0
 	floats := func(k int) []float32 {
 		s := make([]float32, k)
@@ -197,10 +200,10 @@ func Read(r io.Reader) (*Network, error) {
 		return s
 	}
 	for _, l := range ls {
-		d := newDense(in, l.units, l.act)
-		d.W, d.B, d.Frozen = floats(l.units*in), floats(l.units), l.frozen
+		d := newDense(cols, l.units, l.act)
+		d.W, d.B, d.Frozen = floats(l.units*cols), floats(l.units), l.frozen
 		n.Layers = append(n.Layers, d)
-		in = l.units
+		cols = l.units
 	}
 	if err := n.check(); err != nil {
 		return nil, formatErr("%v", err)
