@@ -200,8 +200,9 @@ func Read(r io.Reader) (*Network, error) {
 		return s
 	}
 	for _, l := range ls {
-		d := newDense(cols, l.units, l.act)
-		d.W, d.B, d.Frozen = floats(l.units*cols), floats(l.units), l.frozen
+		d := &Dense{In: cols, Out: l.units, Act: l.act, Frozen: l.frozen,
+			W: floats(l.units * cols), B: floats(l.units),
+			DW: make([]float32, l.units*cols), DB: make([]float32, l.units)}
 		n.Layers = append(n.Layers, d)
 		cols = l.units
 	}
