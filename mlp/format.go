@@ -25,7 +25,8 @@ import (
 //	24      4     LeakyReLU slope (float32)
 //	28      8·L   per layer: units (uint32, 1 … 1<<24), activation (uint8, as Act),
 //	              frozen (uint8, 0 or 1), 2 zero bytes
-//	…             per layer: its weights W (units × inputs of the layer, row-major,
+//	…             per layer: its weights W (inputs of the layer × units, row-major:
+//	              the weights of input 0 to every unit first,
 //	              float32) then its biases B (units, float32)
 //	end−4   4     CRC-32 (IEEE) of everything before it
 //

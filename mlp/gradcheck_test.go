@@ -24,7 +24,7 @@ func loss64(n *Network, x []float32, labels []int32, targets []float32, batch in
 			for j := range out {
 				z := float64(l.B[j])
 				for p := 0; p < l.In; p++ {
-					z += float64(l.W[j*l.In+p]) * in[p]
+					z += float64(l.W[p*l.Out+j]) * in[p]
 				}
 				out[j] = act64(l.Act, z, float64(n.Slope))
 			}

@@ -16,7 +16,7 @@
 //
 // The forward pass of each layer is one fused GEMM (the product, the bias
 // and the activation in one pass over the output); the backward pass
-// computes each delta δ^l = (δ^(l+1)·W^(l+1)) ⊙ σ'(z^l) with one fused GEMM
+// computes each delta δ^l = (δ^(l+1)·W^(l+1)ᵀ) ⊙ σ'(z^l) with one fused GEMM
 // too. After the first step at a batch size, a step allocates nothing.
 package mlp
 
@@ -89,11 +89,13 @@ type Layer struct {
 	Act   Act
 }
 
-// Dense is a dense layer: out = act(in·Wᵀ + B).
+// Dense is a dense layer: out = act(in·W + B). W is stored input by input
+// (In×Out), so that the forward product reads it as it lies in memory and
+// only the smaller products of the backward pass transpose it.
 type Dense struct {
 	In, Out int
 	Act     Act
-	W       []float32 // Out×In, row-major: row j holds the weights of unit j
+	W       []float32 // In×Out, row-major: W[i*Out+j] weighs input i in unit j
 	B       []float32 // Out
 	DW, DB  []float32 // the gradients of the last Backward
 

@@ -82,7 +82,7 @@ func (n *Network) forward(w *workspace, x []float32, batch int, keep bool) {
 		if keep {
 			z = w.z[i]
 		}
-		kernels.SgemmBiasAct(false, true, batch, l.Out, l.In, in, l.In, l.W, l.In, l.B,
+		kernels.SgemmBiasAct(false, false, batch, l.Out, l.In, in, l.In, l.W, l.Out, l.B,
 			n.kact(l.Act), z, l.Out, w.a[i], l.Out)
 		in = w.a[i]
 	}
@@ -235,18 +235,18 @@ func (n *Network) Backward(x []float32, labels []int32, targets []float32, batch
 			in = w.a[i-1]
 		}
 		if !l.Frozen {
-			// ∂loss/∂W = δᵀ·in, ∂loss/∂b = the column sums of δ.
-			kernels.Sgemm(true, false, l.Out, l.In, batch, 1, w.d[i], l.Out, in, l.In, 0, l.DW, l.In)
+			// ∂loss/∂W = inᵀ·δ, ∂loss/∂b = the column sums of δ.
+			kernels.Sgemm(true, false, l.In, l.Out, batch, 1, in, l.In, w.d[i], l.Out, 0, l.DW, l.Out)
 			kernels.SumRows(l.DB, w.d[i])
 		}
 		if i > lowest {
-			// δ of the layer below: (δ·W) ⊙ σ'(its z or a), one fused pass.
+			// δ of the layer below: (δ·Wᵀ) ⊙ σ'(its z or a), one fused pass.
 			p := n.Layers[i-1]
 			cached := w.z[i-1]
 			if p.Act == Sigmoid || p.Act == Tanh {
 				cached = w.a[i-1]
 			}
-			kernels.SgemmDelta(false, false, batch, l.In, l.Out, w.d[i], l.Out, l.W, l.In,
+			kernels.SgemmDelta(false, true, batch, l.In, l.Out, w.d[i], l.Out, l.W, l.Out,
 				n.kact(p.Act), cached, p.Out, w.d[i-1], p.Out)
 		}
 	}
