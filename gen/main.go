@@ -1,6 +1,7 @@
 // Command gen writes every generated file of package kernels/asm: the
-// AVX2 and AVX-512 assembly (through Avo), its Go declarations, and the
-// tables that package kernels dispatches through.
+// AVX2 and AVX-512 assembly (through Avo), the NEON assembly (through our
+// own arm64 emitter), their Go declarations, and the tables that package
+// kernels dispatches through.
 //
 // Run it with go generate ./... from the repository root.
 package main
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/backprop-go/backprop/gen/amd64"
+	"github.com/backprop-go/backprop/gen/arm64"
 	"github.com/backprop-go/backprop/gen/kernel"
 )
 
@@ -47,6 +49,23 @@ func main() {
 		peakFlops[isa.Name] = g.FMAPeak()
 		write(g, filepath.Join(*out, fmt.Sprintf("sgemm_%s_amd64", lower(isa.Name))))
 	}
+
+	e := arm64.NewFile()
+	for _, k := range kernel.Elementwise {
+		e.Elementwise(k)
+	}
+	write(e, filepath.Join(*out, "elementwise_arm64"))
+	g := arm64.NewFile()
+	g.SgemmMicro(neonMicro, amd64.MicroSignature)
+	for _, t := range kernel.Tiles {
+		g.Tile(t, neonMicro.NR)
+	}
+	g.PackCopy(neonMicro.MR, amd64.CopySignature)
+	g.PackCopy(neonMicro.NR, amd64.CopySignature)
+	g.PackInterleave(8, amd64.InterleaveSignature)
+	g.PackInterleave(4, amd64.InterleaveSignature)
+	peakFlops["NEON"] = g.FMAPeak()
+	write(g, filepath.Join(*out, "sgemm_arm64"))
 	if err := writeTables(*out); err != nil {
 		log.Fatal(err)
 	}
@@ -58,11 +77,20 @@ var micro = map[string]amd64.Micro{
 	"AVX512": {MR: 12, NR: 32},
 }
 
+// neonMicro is the NEON micro-kernel: 24 accumulators, A in 2 vectors and B
+// in 3, 29 of the 32 registers (see kernels/asm/README.md).
+var neonMicro = arm64.Micro{MR: 8, NR: 12}
+
 // peakFlops is the flops of one iteration of each path's FMAPeak.
 var peakFlops = map[string]int{}
 
+// generator is a file of assembly of either backend.
+type generator interface {
+	Generate(argv []string) (asm, stubs []byte, err error)
+}
+
 // write generates f into stem.s and its declarations into stem.go.
-func write(f *amd64.File, stem string) {
+func write(f generator, stem string) {
 	asm, stubs, err := f.Generate(command)
 	if err != nil {
 		log.Fatal(err)
