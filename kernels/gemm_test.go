@@ -310,3 +310,32 @@ func TestSgemmArgumentChecks(t *testing.T) {
 	p.Sgemm(false, false, 0, 0, 0, 1, nil, 1, nil, 1, 0, nil, 1)
 	p.Sgemm(true, true, 0, 3, 0, 1, nil, 1, nil, 1, 0, nil, 3)
 }
+
+// TestSgemmInPlace runs products of every transpose with B always read in
+// place where the micro-kernel can (whole panels, B not transposed) and
+// never, whatever the size: directMaxM otherwise chooses by size alone.
+func TestSgemmInPlace(t *testing.T) {
+	defer func(m int) { directMaxM = m }(directMaxM)
+	for _, always := range []bool{true, false} {
+		directMaxM = 0
+		if always {
+			directMaxM = math.MaxInt
+		}
+		forEachPath(t, func(t *testing.T, p *Impl) {
+			g := p.gm
+			r := rand.New(rand.NewPCG(11, 11))
+			shapes := [][3]int{
+				{g.mr, g.nr, 5}, {2*g.mr + 1, 3*g.nr - 1, 17}, {g.mc + g.mr + 3, g.nr + 1, g.kc + 2},
+				{g.mr - 1, g.nc + g.nr + 1, 9}, {300, 200, 150}, {1, 1, 1},
+			}
+			for i, s := range shapes {
+				for c := range 4 {
+					tA, tB := c%2 == 1, c/2 == 1
+					gc := newGemmCase(r, tA, tB, s[0], s[1], s[2], 0.5, gemmScalars[(i+c)%4], (i+c)%3)
+					gc.run(p)
+					gc.check(t, fmt.Sprintf("in place %v: tA=%v tB=%v m=%d n=%d k=%d", always, tA, tB, s[0], s[1], s[2]))
+				}
+			}
+		})
+	}
+}
