@@ -335,17 +335,20 @@ func (p *Impl) LogSoftmax(dst, x []float32, n int) {
 // (no exponential overflows, and a tiny probability costs no accuracy), and
 // stores in dst (which may be logits) the gradient of scale times that sum
 // with respect to the logits, scale·(softmax(z) − onehot(label)). A label
-// outside [0, n) panics; a row with NaN or +Inf gives a NaN loss.
+// outside [0, n) panics before anything is written; a row with NaN or +Inf
+// gives a NaN loss.
 func (p *Impl) SoftmaxCrossEntropy(dst, logits []float32, labels []int32, n int, scale float32) float64 {
 	rows("SoftmaxCrossEntropy", dst, logits, n)
 	if len(labels)*n != len(logits) {
 		panic(fmt.Sprintf("kernels: SoftmaxCrossEntropy: %d labels for %d rows", len(labels), len(logits)/n))
 	}
-	var loss float64
 	for i, y := range labels {
 		if y < 0 || int(y) >= n {
 			panic(fmt.Sprintf("kernels: SoftmaxCrossEntropy: label %d of row %d is not in [0, %d)", y, i, n))
 		}
+	}
+	var loss float64
+	for i, y := range labels {
 		r := i * n
 		zy := float64(logits[r+int(y)])
 		m := p.max(logits[r : r+n])

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -214,5 +215,33 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 		mustPanic(t, "2 labels for 1 rows", func() {
 			p.SoftmaxCrossEntropy(make([]float32, 3), make([]float32, 3), []int32{0, 1}, 3, 1)
 		})
+	})
+}
+
+// TestSoftmaxCrossEntropyBadLabel checks that a label out of range in any
+// row panics before a row is written, in place or not: the labels are
+// checked first, as every other argument is.
+func TestSoftmaxCrossEntropyBadLabel(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		const n, rows = 5, 3
+		for row := 0; row < rows; row++ {
+			for _, bad := range []int32{-1, n} {
+				x := make([]float32, rows*n)
+				for i := range x {
+					x[i] = float32(i%7) - 3
+				}
+				xs := slices.Clone(x)
+				dst := make([]float32, rows*n)
+				labels := []int32{1, 2, 3}
+				labels[row] = bad
+				want := fmt.Sprintf("label %d of row %d is not in [0, %d)", bad, row, n)
+				mustPanic(t, want, func() { p.SoftmaxCrossEntropy(dst, x, labels, n, 1) })
+				mustPanic(t, want, func() { p.SoftmaxCrossEntropy(x, x, labels, n, 1) })
+				written := slices.ContainsFunc(dst, func(v float32) bool { return v != 0 })
+				if written || !slices.Equal(x, xs) {
+					t.Fatalf("bad label in row %d: written before the panic", row)
+				}
+			}
+		}
 	})
 }
