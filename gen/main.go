@@ -35,8 +35,9 @@ func main() {
 		write(f, filepath.Join(*out, fmt.Sprintf("elementwise_%s_amd64", lower(isa.Name))))
 
 		g := amd64.NewFile(isa)
-		g.SgemmMicro(micro[isa.Name])
 		m := micro[isa.Name]
+		g.SgemmMicro(m)
+		g.SgemmMicro(m.Narrow())
 		for _, t := range kernel.Tiles {
 			g.Tile(t, m)
 		}
@@ -71,7 +72,9 @@ func main() {
 	}
 }
 
-// micro is the GEMM micro-kernel of each path.
+// micro is the GEMM micro-kernel of each path; each also has a narrow one,
+// of half the width, for the last panel of a product whose width leaves at
+// most NR/2 columns there (the MLP's output layer of 10 classes).
 var micro = map[string]amd64.Micro{
 	"AVX2":   {MR: 6, NR: 16},
 	"AVX512": {MR: 12, NR: 32},

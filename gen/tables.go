@@ -44,6 +44,9 @@ func writeTables(dir string) error {
 	t.WriteString("\t// Micro computes C[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C,\n")
 	t.WriteString("\t// C rows being ldc floats apart; beta = 0 leaves C unread.\n")
 	fmt.Fprintf(&t, "\tMicro %s\n\n", amd64.MicroSignature)
+	t.WriteString("\t// Narrow is Micro for tiles of at most NR/2 columns: it reads the first NR/2\n")
+	t.WriteString("\t// floats of each step of b. Nil where the path has none.\n")
+	fmt.Fprintf(&t, "\tNarrow %s\n\n", amd64.MicroSignature)
 	t.WriteString("\t// FMAPeak runs n iterations of independent FMAs on registers,\n")
 	t.WriteString("\t// PeakFlops flops each, to measure the core's peak.\n")
 	t.WriteString("\tFMAPeak   func(n int)\n\n")
@@ -87,8 +90,9 @@ func writeTables(dir string) error {
 		v.WriteString("}\n")
 		m := micro[isa]
 		fmt.Fprintf(&v, "\n// Sgemm%s is the %s path of Sgemm.\n", isa, isa)
-		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, FMAPeak: FMAPeak%s, PeakFlops: %d,\n",
-			isa, m.MR, m.NR, m.Name(amd64.ISA{Name: isa}), isa, peakFlops[isa])
+		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, Narrow: %s,\n",
+			isa, m.MR, m.NR, m.Name(amd64.ISA{Name: isa}), m.Narrow().Name(amd64.ISA{Name: isa}))
+		fmt.Fprintf(&v, "\tFMAPeak: FMAPeak%s, PeakFlops: %d,\n", isa, peakFlops[isa])
 		fmt.Fprintf(&v, "\tCopyA: %s, CopyB: %s,\n\tTiles: Tiles{\n", amd64.PackCopyName(m.MR), amd64.PackCopyName(m.NR))
 		for _, tl := range kernel.Tiles {
 			fmt.Fprintf(&v, "\t\t%s: %s,\n", tl.Name, amd64.TileName(tl, amd64.ISA{Name: isa}))

@@ -6,16 +6,17 @@ import (
 	"testing"
 )
 
-// BenchmarkSgemmDirect measures the best path, one thread, with B always
-// packed and always read in place where it can be (B not transposed), on
-// the products of an MLP step at several batch sizes: the forward product
-// X·W (NN) and the weight gradient Xᵀ·δ (TN). directMaxM was chosen from
-// it. Names: mode/form/m×n×k, mode being packed or inplace.
+// BenchmarkSgemmDirect measures the best path, one thread, with A and B
+// always packed and always read in place where they can be (A transposed,
+// B not), on the products of an MLP step at several batch sizes: the
+// forward product X·W (NN) and the weight gradient Xᵀ·δ (TN), the output
+// layer's among them. directMaxM and directMaxN were chosen from it.
+// Names: mode/form/m×n×k, mode being packed or inplace.
 func BenchmarkSgemmDirect(b *testing.B) {
 	p := Impls()[0]
 	prevT := SetThreads(1)
 	defer SetThreads(prevT)
-	defer func(m int) { directMaxM = m }(directMaxM)
+	defer func(m, n int) { directMaxM, directMaxN = m, n }(directMaxM, directMaxN)
 	type shape struct {
 		form    string
 		tA, tB  bool
@@ -28,14 +29,16 @@ func BenchmarkSgemmDirect(b *testing.B) {
 			shape{"NN", false, false, batch, 128, 256},
 			shape{"TN", true, false, 784, 256, batch},
 			shape{"TN", true, false, 256, 128, batch},
+			shape{"NN", false, false, batch, 10, 128},
+			shape{"TN", true, false, 128, 10, batch},
 		)
 	}
 	for _, mode := range []string{"packed", "inplace"} {
 		for _, s := range shapes {
 			b.Run(fmt.Sprintf("%s/%s/%dx%dx%d", mode, s.form, s.m, s.n, s.k), func(b *testing.B) {
-				directMaxM = 0
+				directMaxM, directMaxN = 0, 0
 				if mode == "inplace" {
-					directMaxM = math.MaxInt
+					directMaxM, directMaxN = math.MaxInt, math.MaxInt
 				}
 				ar, ac := s.m, s.k
 				if s.tA {

@@ -32,6 +32,12 @@ type gemmPath struct {
 	pk         packers
 	kc, mc, nc int
 
+	// narrow, if not nil, is micro for tiles of at most nr/2 columns; it
+	// reads the first nr/2 floats of each step of a B panel. A product
+	// whose last panel is that narrow (10 classes, with NR = 32) would
+	// otherwise spend most of that panel's FMAs on zeros.
+	narrow func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr, nr int, alpha, beta float32)
+
 	// free holds packing buffers no product is using. Unlike a sync.Pool
 	// it is never emptied by the garbage collector: buffers of a few MiB
 	// would otherwise be allocated and cleared again after every GC. It
@@ -136,13 +142,13 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 	w := g.getWork()
 	defer g.putWork(w)
 	c, ldc := x.c, x.ldc
-	inPlace := g.bInPlace(x, i1-i0)
+	bIn, aIn := g.bInPlace(x, i1-i0), g.aInPlace(x, j1-j0)
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		// With B read in place, its whole panels come straight from b and
 		// only the last, partial one is packed (at the start of w.b).
 		nfull := 0
-		if inPlace {
+		if bIn {
 			nfull = nc / g.nr * g.nr
 		}
 		for pc := 0; pc < x.k; pc += g.kc {
@@ -157,9 +163,20 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 			}
 			for ic := i0; ic < i1; ic += g.mc {
 				mc := min(g.mc, i1-ic)
-				g.packA(w.a, x.a, x.lda, x.tA, ic, pc, mc, kc)
+				// The same for A: whole panels in place, the last packed.
+				mfull := 0
+				if aIn {
+					mfull = mc / g.mr * g.mr
+				}
+				if mfull < mc {
+					g.packA(w.a, x.a, x.lda, x.tA, ic+mfull, pc, mc-mfull, kc)
+				}
 				for jr := 0; jr < nc; jr += g.nr {
 					nr := min(g.nr, nc-jr)
+					micro := g.micro
+					if 2*nr <= g.nr && g.narrow != nil {
+						micro = g.narrow
+					}
 					var bp *float32
 					bs := g.nr
 					if jr < nfull {
@@ -169,7 +186,14 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 					}
 					for ir := 0; ir < mc; ir += g.mr {
 						mr := min(g.mr, mc-ir)
-						g.micro(kc, &w.a[ir*kc], g.mr, bp, bs, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, x.alpha, bet)
+						var ap *float32
+						as := g.mr
+						if ir < mfull {
+							ap, as = &x.a[pc*x.lda+ic+ir], x.lda
+						} else {
+							ap = &w.a[(ir-mfull)*kc]
+						}
+						micro(kc, ap, as, bp, bs, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, x.alpha, bet)
 						if last && x.ep.fn != nil {
 							x.ep.apply(c, ldc, ic+ir, jc+jr, mr, nr)
 						}
@@ -189,16 +213,33 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 // Packing pays when a packed panel is read many times, once per MR rows of
 // C. A small batch's forward product has few: packing the weights then
 // costs a quarter of the product, and reading them in place made the
-// products of a step at batch 32 and 64 1.3 to 1.5 times as fast, at 128
+// products of a step at batch 32 and 64 1.1 to 1.2 times as fast, at 128
 // about 1.05 times, and larger ones no faster or slower
-// (BenchmarkSgemmDirect, Xeon with AVX-512). Reading A in place (when A is
-// transposed) was measured too and never paid: it is not done.
+// (BenchmarkSgemmDirect, Zen 4).
 var directMaxM = 128
 
 // bInPlace reports whether block reads B in place for a part of C of m
 // rows.
 func (g *gemmPath) bInPlace(x *gemmArgs, m int) bool {
 	return !x.tB && m <= directMaxM
+}
+
+// Reading A in place is the same trick for a transposed A (the MR values
+// of a step of op(A) are contiguous in a row of A). A packed panel of A is
+// read once per NR columns of C, so when C is at most one panel wide (the
+// weight gradient of an output layer of 10 classes) packing A only copies
+// it: reading it in place made such products 1.2 to 1.4 times as fast at
+// batch 32 to 512, while wider ones with a short k (784×256×32) lost up to
+// a quarter (BenchmarkSgemmDirect, Zen 4).
+var directMaxN = -1 // -1: at most one panel, NR columns
+
+// aInPlace reports whether block reads A in place for a part of C of n
+// columns.
+func (g *gemmPath) aInPlace(x *gemmArgs, n int) bool {
+	if directMaxN < 0 {
+		return x.tA && n <= g.nr
+	}
+	return x.tA && n <= directMaxN
 }
 
 // scaleRows sets C = beta·C (C = 0 when beta is 0, whatever C held).

@@ -148,11 +148,13 @@ func checkGuardsBetween(t *testing.T, c []float32, off, m, n, ldc int, what stri
 }
 
 // gemmSizes returns the sizes every GEMM dimension is tested at on p: the
-// edges of its micro-kernel and of its blocking (KC for k only: m and n
-// meet their blocking edges MC and NC in TestSgemmBlocks).
+// edges of its micro-kernel, of its narrow one (NR/2), and of its blocking
+// (KC for k only: m and n meet their blocking edges MC and NC in
+// TestSgemmBlocks).
 func gemmSizes(p *Impl, k bool) []int {
 	g := p.gm
-	s := []int{0, 1, 2, 3, g.mr - 1, g.mr, g.mr + 1, g.nr - 1, g.nr, g.nr + 1, 257}
+	s := []int{0, 1, 2, 3, g.mr - 1, g.mr, g.mr + 1, g.nr/2 - 1, g.nr / 2, g.nr/2 + 1,
+		g.nr - 1, g.nr, g.nr + 1, 257}
 	if k {
 		s = append(s, g.kc-1, g.kc+1)
 	}
@@ -177,7 +179,7 @@ func TestSgemm(t *testing.T) {
 					tA, tB := c%2 == 1, c/2%2 == 1
 					alpha := gemmScalars[c/4%4]
 					beta := gemmScalars[c/16%4]
-					if m*n*k > 1<<24 || testing.Short() && m*n*k > 64*64*64 {
+					if m*n*k > 257*257*257 || testing.Short() && m*n*k > 64*64*64 {
 						continue
 					}
 					g := newGemmCase(r, tA, tB, m, n, k, alpha, beta, c%5)
@@ -311,15 +313,16 @@ func TestSgemmArgumentChecks(t *testing.T) {
 	p.Sgemm(true, true, 0, 3, 0, 1, nil, 1, nil, 1, 0, nil, 3)
 }
 
-// TestSgemmInPlace runs products of every transpose with B always read in
-// place where the micro-kernel can (whole panels, B not transposed) and
-// never, whatever the size: directMaxM otherwise chooses by size alone.
+// TestSgemmInPlace runs products of every transpose with A and B always
+// read in place where the micro-kernel can (whole panels, A transposed, B
+// not) and never, whatever the size: directMaxM and directMaxN otherwise
+// choose by size alone.
 func TestSgemmInPlace(t *testing.T) {
-	defer func(m int) { directMaxM = m }(directMaxM)
+	defer func(m, n int) { directMaxM, directMaxN = m, n }(directMaxM, directMaxN)
 	for _, always := range []bool{true, false} {
-		directMaxM = 0
+		directMaxM, directMaxN = 0, 0
 		if always {
-			directMaxM = math.MaxInt
+			directMaxM, directMaxN = math.MaxInt, math.MaxInt
 		}
 		forEachPath(t, func(t *testing.T, p *Impl) {
 			g := p.gm
@@ -327,6 +330,7 @@ func TestSgemmInPlace(t *testing.T) {
 			shapes := [][3]int{
 				{g.mr, g.nr, 5}, {2*g.mr + 1, 3*g.nr - 1, 17}, {g.mc + g.mr + 3, g.nr + 1, g.kc + 2},
 				{g.mr - 1, g.nc + g.nr + 1, 9}, {300, 200, 150}, {1, 1, 1},
+				{3*g.mr + 2, g.nr / 2, 40}, {g.mc + 1, 10, 33},
 			}
 			for i, s := range shapes {
 				for c := range 4 {

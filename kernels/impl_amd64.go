@@ -28,10 +28,12 @@ func cpuPaths() []*Impl {
 }
 
 func gemmOf(s asm.Sgemm) *gemmPath {
-	return newGemmPath(s.MR, s.NR, s.Micro, packers{
+	g := newGemmPath(s.MR, s.NR, s.Micro, packers{
 		interleave8: asm.PackInterleave8, interleave4: asm.PackInterleave4,
 		copyA: s.CopyA, copyB: s.CopyB,
 	})
+	g.narrow = s.Narrow
+	return g
 }
 
 func tilesOf(t asm.Tiles) tileSet {

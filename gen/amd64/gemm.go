@@ -14,6 +14,11 @@ type Micro struct {
 	MR, NR int
 }
 
+// Narrow is the micro-kernel of the same height and half the width, for
+// tiles of at most NR/2 columns. It reads the first NR/2 floats of each
+// step of a panel packed NR wide.
+func (m Micro) Narrow() Micro { return Micro{MR: m.MR, NR: m.NR / 2} }
+
 // Name is the micro-kernel's function name on isa.
 func (m Micro) Name(isa ISA) string { return fmt.Sprintf("SgemmMicro%dx%d%s", m.MR, m.NR, isa.Name) }
 
@@ -102,6 +107,11 @@ func (f *File) SgemmMicro(m Micro) {
 			f.VMOVUPS(operand.Mem{Base: b, Disp: 4 * L * v}, bv[v])
 		}
 		for r := 0; r < m.MR; r++ {
+			if f.ISA.EVEX && V == 1 {
+				// One FMA per value of A: the broadcast folds into it.
+				f.VFMADD231PS_BCST(operand.Mem{Base: a, Disp: 4 * r}, bv[0], acc[r][0])
+				continue
+			}
 			t := f.vec()
 			f.VBROADCASTSS(operand.Mem{Base: a, Disp: 4 * r}, t)
 			for v := 0; v < V; v++ {

@@ -420,6 +420,298 @@ DATA lanemask<>+56(SB)/4, $0x00000000
 DATA lanemask<>+60(SB)/4, $0x00000000
 GLOBL lanemask<>(SB), RODATA|NOPTR, $64
 
+// func SgemmMicro6x8AVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+// Requires: AVX, CMOV, FMA3, MMX+
+TEXT ·SgemmMicro6x8AVX2(SB), NOSPLIT, $0-80
+	// Load the arguments; strides become bytes.
+	MOVQ kc+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ as+16(FP), DX
+	MOVQ b+24(FP), BX
+	MOVQ bs+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+
+	// Prefetch the tile of C, which the last step reads and writes.
+	MOVQ       c+40(FP), DI
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 28(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 28(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 28(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 28(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 28(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 28(DI)
+
+	// Clear the accumulators.
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+	// Four steps of k at a time.
+SgemmMicro6x8AVX2_k4:
+	CMPQ         AX, $0x04
+	JL           SgemmMicro6x8AVX2_k1
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(CX), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 8(CX), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 12(CX), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 16(CX), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 20(CX), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(CX), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 8(CX), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 12(CX), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 16(CX), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 20(CX), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(CX), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 8(CX), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 12(CX), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 16(CX), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 20(CX), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(CX), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 8(CX), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 12(CX), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 16(CX), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 20(CX), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	SUBQ         $0x04, AX
+	JMP          SgemmMicro6x8AVX2_k4
+
+	// The last steps one at a time.
+SgemmMicro6x8AVX2_k1:
+	TESTQ        AX, AX
+	JZ           SgemmMicro6x8AVX2_store
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(CX), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 8(CX), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 12(CX), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 16(CX), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 20(CX), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         DX, CX
+	ADDQ         SI, BX
+	DECQ         AX
+	JMP          SgemmMicro6x8AVX2_k1
+
+SgemmMicro6x8AVX2_store:
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), CX
+	MOVQ mr+56(FP), DX
+	MOVQ nr+64(FP), BX
+	SHLQ $0x02, CX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         lanemask<>+0(SB), SI
+	MOVQ         BX, DI
+	SUBQ         $0x00000000, DI
+	XORQ         R8, R8
+	CMPQ         DI, R8
+	CMOVQLT      R8, DI
+	MOVQ         $0x00000008, R8
+	CMPQ         DI, R8
+	CMOVQGT      R8, DI
+	NEGQ         DI
+	ADDQ         $0x00000008, DI
+	VMOVDQU      (SI)(DI*4), Y6
+	VBROADCASTSS alpha+72(FP), Y7
+	VMULPS       Y7, Y0, Y0
+	VMULPS       Y7, Y1, Y1
+	VMULPS       Y7, Y2, Y2
+	VMULPS       Y7, Y3, Y3
+	VMULPS       Y7, Y4, Y4
+	VMULPS       Y7, Y5, Y5
+
+	// beta = 0 (or −0): C is written without being read.
+	VXORPS     X7, X7, X7
+	VMOVSS     beta+76(FP), X8
+	VUCOMISS   X7, X8
+	JNE        SgemmMicro6x8AVX2_withc
+	JP         SgemmMicro6x8AVX2_withc
+	CMPQ       BX, $0x00000008
+	JEQ        SgemmMicro6x8AVX2_z_full
+	VMASKMOVPS Y0, Y6, (AX)
+	CMPQ       DX, $0x00000001
+	JLE        SgemmMicro6x8AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y1, Y6, (AX)
+	CMPQ       DX, $0x00000002
+	JLE        SgemmMicro6x8AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y6, (AX)
+	CMPQ       DX, $0x00000003
+	JLE        SgemmMicro6x8AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y3, Y6, (AX)
+	CMPQ       DX, $0x00000004
+	JLE        SgemmMicro6x8AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y4, Y6, (AX)
+	CMPQ       DX, $0x00000005
+	JLE        SgemmMicro6x8AVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y5, Y6, (AX)
+	JMP        SgemmMicro6x8AVX2_done
+
+SgemmMicro6x8AVX2_z_full:
+	VMOVUPS Y0, (AX)
+	CMPQ    DX, $0x00000001
+	JLE     SgemmMicro6x8AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y1, (AX)
+	CMPQ    DX, $0x00000002
+	JLE     SgemmMicro6x8AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	CMPQ    DX, $0x00000003
+	JLE     SgemmMicro6x8AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y3, (AX)
+	CMPQ    DX, $0x00000004
+	JLE     SgemmMicro6x8AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	CMPQ    DX, $0x00000005
+	JLE     SgemmMicro6x8AVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y5, (AX)
+	JMP     SgemmMicro6x8AVX2_done
+
+SgemmMicro6x8AVX2_withc:
+	VBROADCASTSS beta+76(FP), Y7
+	CMPQ         BX, $0x00000008
+	JEQ          SgemmMicro6x8AVX2_c_full
+	VMASKMOVPS   (AX), Y6, Y8
+	VFMADD231PS  Y7, Y8, Y0
+	VMASKMOVPS   Y0, Y6, (AX)
+	CMPQ         DX, $0x00000001
+	JLE          SgemmMicro6x8AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y1
+	VMASKMOVPS   Y1, Y6, (AX)
+	CMPQ         DX, $0x00000002
+	JLE          SgemmMicro6x8AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y2
+	VMASKMOVPS   Y2, Y6, (AX)
+	CMPQ         DX, $0x00000003
+	JLE          SgemmMicro6x8AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y3
+	VMASKMOVPS   Y3, Y6, (AX)
+	CMPQ         DX, $0x00000004
+	JLE          SgemmMicro6x8AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y4
+	VMASKMOVPS   Y4, Y6, (AX)
+	CMPQ         DX, $0x00000005
+	JLE          SgemmMicro6x8AVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y5
+	VMASKMOVPS   Y5, Y6, (AX)
+	JMP          SgemmMicro6x8AVX2_done
+
+SgemmMicro6x8AVX2_c_full:
+	VMOVUPS     (AX), Y6
+	VFMADD231PS Y7, Y6, Y0
+	VMOVUPS     Y0, (AX)
+	CMPQ        DX, $0x00000001
+	JLE         SgemmMicro6x8AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y1
+	VMOVUPS     Y1, (AX)
+	CMPQ        DX, $0x00000002
+	JLE         SgemmMicro6x8AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y2
+	VMOVUPS     Y2, (AX)
+	CMPQ        DX, $0x00000003
+	JLE         SgemmMicro6x8AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y3
+	VMOVUPS     Y3, (AX)
+	CMPQ        DX, $0x00000004
+	JLE         SgemmMicro6x8AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y4
+	VMOVUPS     Y4, (AX)
+	CMPQ        DX, $0x00000005
+	JLE         SgemmMicro6x8AVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y5
+	VMOVUPS     Y5, (AX)
+
+SgemmMicro6x8AVX2_done:
+	VZEROUPPER
+	RET
+
 // func TileBiasIdentityAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
 // Requires: AVX, CMOV
 TEXT ·TileBiasIdentityAVX2(SB), NOSPLIT, $0-60

@@ -545,6 +545,321 @@ DATA colmask<>+32(SB)/2, $0xffff
 DATA colmask<>+34(SB)/2, $0x0000
 GLOBL colmask<>(SB), RODATA|NOPTR, $36
 
+// func SgemmMicro12x16AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+// Requires: AVX, AVX512F, CMOV, MMX+
+TEXT ·SgemmMicro12x16AVX512(SB), NOSPLIT, $0-80
+	// Load the arguments; strides become bytes.
+	MOVQ kc+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ as+16(FP), DX
+	MOVQ b+24(FP), BX
+	MOVQ bs+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+
+	// Prefetch the tile of C, which the last step reads and writes.
+	MOVQ       c+40(FP), DI
+	MOVQ       ldc+48(FP), R8
+	SHLQ       $0x02, R8
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+	ADDQ       R8, DI
+	PREFETCHT0 (DI)
+	PREFETCHT0 60(DI)
+
+	// Clear the accumulators.
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+
+	// Four steps of k at a time.
+SgemmMicro12x16AVX512_k4:
+	CMPQ             AX, $0x04
+	JL               SgemmMicro12x16AVX512_k1
+	VMOVUPS          (BX), Z12
+	VFMADD231PS.BCST (CX), Z12, Z0
+	VFMADD231PS.BCST 4(CX), Z12, Z1
+	VFMADD231PS.BCST 8(CX), Z12, Z2
+	VFMADD231PS.BCST 12(CX), Z12, Z3
+	VFMADD231PS.BCST 16(CX), Z12, Z4
+	VFMADD231PS.BCST 20(CX), Z12, Z5
+	VFMADD231PS.BCST 24(CX), Z12, Z6
+	VFMADD231PS.BCST 28(CX), Z12, Z7
+	VFMADD231PS.BCST 32(CX), Z12, Z8
+	VFMADD231PS.BCST 36(CX), Z12, Z9
+	VFMADD231PS.BCST 40(CX), Z12, Z10
+	VFMADD231PS.BCST 44(CX), Z12, Z11
+	ADDQ             DX, CX
+	ADDQ             SI, BX
+	VMOVUPS          (BX), Z12
+	VFMADD231PS.BCST (CX), Z12, Z0
+	VFMADD231PS.BCST 4(CX), Z12, Z1
+	VFMADD231PS.BCST 8(CX), Z12, Z2
+	VFMADD231PS.BCST 12(CX), Z12, Z3
+	VFMADD231PS.BCST 16(CX), Z12, Z4
+	VFMADD231PS.BCST 20(CX), Z12, Z5
+	VFMADD231PS.BCST 24(CX), Z12, Z6
+	VFMADD231PS.BCST 28(CX), Z12, Z7
+	VFMADD231PS.BCST 32(CX), Z12, Z8
+	VFMADD231PS.BCST 36(CX), Z12, Z9
+	VFMADD231PS.BCST 40(CX), Z12, Z10
+	VFMADD231PS.BCST 44(CX), Z12, Z11
+	ADDQ             DX, CX
+	ADDQ             SI, BX
+	VMOVUPS          (BX), Z12
+	VFMADD231PS.BCST (CX), Z12, Z0
+	VFMADD231PS.BCST 4(CX), Z12, Z1
+	VFMADD231PS.BCST 8(CX), Z12, Z2
+	VFMADD231PS.BCST 12(CX), Z12, Z3
+	VFMADD231PS.BCST 16(CX), Z12, Z4
+	VFMADD231PS.BCST 20(CX), Z12, Z5
+	VFMADD231PS.BCST 24(CX), Z12, Z6
+	VFMADD231PS.BCST 28(CX), Z12, Z7
+	VFMADD231PS.BCST 32(CX), Z12, Z8
+	VFMADD231PS.BCST 36(CX), Z12, Z9
+	VFMADD231PS.BCST 40(CX), Z12, Z10
+	VFMADD231PS.BCST 44(CX), Z12, Z11
+	ADDQ             DX, CX
+	ADDQ             SI, BX
+	VMOVUPS          (BX), Z12
+	VFMADD231PS.BCST (CX), Z12, Z0
+	VFMADD231PS.BCST 4(CX), Z12, Z1
+	VFMADD231PS.BCST 8(CX), Z12, Z2
+	VFMADD231PS.BCST 12(CX), Z12, Z3
+	VFMADD231PS.BCST 16(CX), Z12, Z4
+	VFMADD231PS.BCST 20(CX), Z12, Z5
+	VFMADD231PS.BCST 24(CX), Z12, Z6
+	VFMADD231PS.BCST 28(CX), Z12, Z7
+	VFMADD231PS.BCST 32(CX), Z12, Z8
+	VFMADD231PS.BCST 36(CX), Z12, Z9
+	VFMADD231PS.BCST 40(CX), Z12, Z10
+	VFMADD231PS.BCST 44(CX), Z12, Z11
+	ADDQ             DX, CX
+	ADDQ             SI, BX
+	SUBQ             $0x04, AX
+	JMP              SgemmMicro12x16AVX512_k4
+
+	// The last steps one at a time.
+SgemmMicro12x16AVX512_k1:
+	TESTQ            AX, AX
+	JZ               SgemmMicro12x16AVX512_store
+	VMOVUPS          (BX), Z12
+	VFMADD231PS.BCST (CX), Z12, Z0
+	VFMADD231PS.BCST 4(CX), Z12, Z1
+	VFMADD231PS.BCST 8(CX), Z12, Z2
+	VFMADD231PS.BCST 12(CX), Z12, Z3
+	VFMADD231PS.BCST 16(CX), Z12, Z4
+	VFMADD231PS.BCST 20(CX), Z12, Z5
+	VFMADD231PS.BCST 24(CX), Z12, Z6
+	VFMADD231PS.BCST 28(CX), Z12, Z7
+	VFMADD231PS.BCST 32(CX), Z12, Z8
+	VFMADD231PS.BCST 36(CX), Z12, Z9
+	VFMADD231PS.BCST 40(CX), Z12, Z10
+	VFMADD231PS.BCST 44(CX), Z12, Z11
+	ADDQ             DX, CX
+	ADDQ             SI, BX
+	DECQ             AX
+	JMP              SgemmMicro12x16AVX512_k1
+
+SgemmMicro12x16AVX512_store:
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), CX
+	MOVQ mr+56(FP), DX
+	MOVQ nr+64(FP), BX
+	SHLQ $0x02, CX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         colmask<>+0(SB), SI
+	SUBQ         $0x00000000, BX
+	XORQ         DI, DI
+	CMPQ         BX, DI
+	CMOVQLT      DI, BX
+	MOVQ         $0x00000010, DI
+	CMPQ         BX, DI
+	CMOVQGT      DI, BX
+	KMOVW        (SI)(BX*2), K1
+	VBROADCASTSS alpha+72(FP), Z12
+	VMULPS       Z12, Z0, Z0
+	VMULPS       Z12, Z1, Z1
+	VMULPS       Z12, Z2, Z2
+	VMULPS       Z12, Z3, Z3
+	VMULPS       Z12, Z4, Z4
+	VMULPS       Z12, Z5, Z5
+	VMULPS       Z12, Z6, Z6
+	VMULPS       Z12, Z7, Z7
+	VMULPS       Z12, Z8, Z8
+	VMULPS       Z12, Z9, Z9
+	VMULPS       Z12, Z10, Z10
+	VMULPS       Z12, Z11, Z11
+
+	// beta = 0 (or −0): C is written without being read.
+	VXORPS   X12, X12, X12
+	VMOVSS   beta+76(FP), X13
+	VUCOMISS X12, X13
+	JNE      SgemmMicro12x16AVX512_withc
+	JP       SgemmMicro12x16AVX512_withc
+	VMOVUPS  Z0, K1, (AX)
+	CMPQ     DX, $0x00000001
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z1, K1, (AX)
+	CMPQ     DX, $0x00000002
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z2, K1, (AX)
+	CMPQ     DX, $0x00000003
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z3, K1, (AX)
+	CMPQ     DX, $0x00000004
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z4, K1, (AX)
+	CMPQ     DX, $0x00000005
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z5, K1, (AX)
+	CMPQ     DX, $0x00000006
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z6, K1, (AX)
+	CMPQ     DX, $0x00000007
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z7, K1, (AX)
+	CMPQ     DX, $0x00000008
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z8, K1, (AX)
+	CMPQ     DX, $0x00000009
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z9, K1, (AX)
+	CMPQ     DX, $0x0000000a
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z10, K1, (AX)
+	CMPQ     DX, $0x0000000b
+	JLE      SgemmMicro12x16AVX512_done
+	ADDQ     CX, AX
+	VMOVUPS  Z11, K1, (AX)
+	JMP      SgemmMicro12x16AVX512_done
+
+SgemmMicro12x16AVX512_withc:
+	VBROADCASTSS beta+76(FP), Z12
+	VMOVUPS.Z    (AX), K1, Z13
+	VFMADD231PS  Z12, Z13, Z0
+	VMOVUPS      Z0, K1, (AX)
+	CMPQ         DX, $0x00000001
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z1
+	VMOVUPS      Z1, K1, (AX)
+	CMPQ         DX, $0x00000002
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z2
+	VMOVUPS      Z2, K1, (AX)
+	CMPQ         DX, $0x00000003
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z3
+	VMOVUPS      Z3, K1, (AX)
+	CMPQ         DX, $0x00000004
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z4
+	VMOVUPS      Z4, K1, (AX)
+	CMPQ         DX, $0x00000005
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z5
+	VMOVUPS      Z5, K1, (AX)
+	CMPQ         DX, $0x00000006
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z6
+	VMOVUPS      Z6, K1, (AX)
+	CMPQ         DX, $0x00000007
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z7
+	VMOVUPS      Z7, K1, (AX)
+	CMPQ         DX, $0x00000008
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z8
+	VMOVUPS      Z8, K1, (AX)
+	CMPQ         DX, $0x00000009
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z9
+	VMOVUPS      Z9, K1, (AX)
+	CMPQ         DX, $0x0000000a
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z10
+	VMOVUPS      Z10, K1, (AX)
+	CMPQ         DX, $0x0000000b
+	JLE          SgemmMicro12x16AVX512_done
+	ADDQ         CX, AX
+	VMOVUPS.Z    (AX), K1, Z0
+	VFMADD231PS  Z12, Z0, Z11
+	VMOVUPS      Z11, K1, (AX)
+
+SgemmMicro12x16AVX512_done:
+	VZEROUPPER
+	RET
+
 // func TileBiasIdentityAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
 // Requires: AVX, AVX512F, CMOV
 TEXT ·TileBiasIdentityAVX512(SB), NOSPLIT, $0-60

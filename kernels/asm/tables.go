@@ -178,6 +178,10 @@ type Sgemm struct {
 	// C rows being ldc floats apart; beta = 0 leaves C unread.
 	Micro func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
 
+	// Narrow is Micro for tiles of at most NR/2 columns: it reads the first NR/2
+	// floats of each step of b. Nil where the path has none.
+	Narrow func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
 	// FMAPeak runs n iterations of independent FMAs on registers,
 	// PeakFlops flops each, to measure the core's peak.
 	FMAPeak func(n int)

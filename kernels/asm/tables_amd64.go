@@ -44,7 +44,8 @@ var ElementwiseAVX2 = Elementwise{
 }
 
 // SgemmAVX2 is the AVX2 path of Sgemm.
-var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, FMAPeak: FMAPeakAVX2, PeakFlops: 192,
+var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, Narrow: SgemmMicro6x8AVX2,
+	FMAPeak: FMAPeakAVX2, PeakFlops: 192,
 	CopyA: PackCopy6, CopyB: PackCopy16,
 	Tiles: Tiles{
 		BiasIdentity:   TileBiasIdentityAVX2,
@@ -104,7 +105,8 @@ var ElementwiseAVX512 = Elementwise{
 }
 
 // SgemmAVX512 is the AVX512 path of Sgemm.
-var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, FMAPeak: FMAPeakAVX512, PeakFlops: 768,
+var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, Narrow: SgemmMicro12x16AVX512,
+	FMAPeak: FMAPeakAVX512, PeakFlops: 768,
 	CopyA: PackCopy12, CopyB: PackCopy32,
 	Tiles: Tiles{
 		BiasIdentity:   TileBiasIdentityAVX512,
