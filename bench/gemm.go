@@ -4,12 +4,13 @@ import "fmt"
 
 // Shape is one GEMM problem: C (M×N) = op(A) (M×K) · op(B) (K×N).
 type Shape struct {
-	Name         string
-	TA, TB       bool
-	M, N, K      int
-	MLP          bool // one of the products of training the MNIST network
-	Threads      int  // 0: every thread
-	OnlyOneGroup bool
+	Name    string
+	TA, TB  bool
+	M, N, K int
+
+	// Role is, for the products of training the MNIST network, which one
+	// it is: "fwd", "wgrad" or "igrad"; empty for the others.
+	Role string
 }
 
 // Flops is the number of floating-point operations of one product.
@@ -25,8 +26,9 @@ func Square() []Shape {
 }
 
 // MLPShapes returns the products of one training step of the network
-// 784-256-128-10 at each batch size: the forward product X·Wᵀ (NT), the
-// input gradient δ·W (NN) and the weight gradient δᵀ·X (TN) of each layer.
+// 784-256-128-10 at each batch size, as package mlp runs them (W stored
+// In×Out): the forward product X·W (NN), the weight gradient Xᵀ·δ (TN)
+// and the input gradient δ·Wᵀ (NT) of each layer. Names give M×K×N.
 func MLPShapes() []Shape {
 	var out []Shape
 	layers := [][2]int{{784, 256}, {256, 128}, {128, 10}}
@@ -34,10 +36,10 @@ func MLPShapes() []Shape {
 		for _, l := range layers {
 			in, o := l[0], l[1]
 			out = append(out,
-				Shape{Name: fmt.Sprintf("fwd/%dx%dx%d", batch, in, o), TB: true, M: batch, N: o, K: in, MLP: true},
-				Shape{Name: fmt.Sprintf("wgrad/%dx%dx%d", o, batch, in), TA: true, M: o, N: in, K: batch, MLP: true})
+				Shape{Name: fmt.Sprintf("fwd/%dx%dx%d", batch, in, o), M: batch, N: o, K: in, Role: "fwd"},
+				Shape{Name: fmt.Sprintf("wgrad/%dx%dx%d", in, batch, o), TA: true, M: in, N: o, K: batch, Role: "wgrad"})
 			if in != 784 { // the first layer's input gradient is never needed
-				out = append(out, Shape{Name: fmt.Sprintf("igrad/%dx%dx%d", batch, o, in), M: batch, N: in, K: o, MLP: true})
+				out = append(out, Shape{Name: fmt.Sprintf("igrad/%dx%dx%d", batch, o, in), TB: true, M: batch, N: in, K: o, Role: "igrad"})
 			}
 		}
 	}

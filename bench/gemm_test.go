@@ -115,13 +115,13 @@ func BenchmarkFMAPeak(b *testing.B) {
 
 // BenchmarkFused measures the fused forms on the MLP's shapes next to the
 // plain product they extend, on the best path, one thread: forward
-// act(X·Wᵀ + b) with ReLU (storing z) and Sigmoid, and the backward delta
-// (δ·W) ⊙ σ'(z) with ReLU. Names: form/shape, plain/shape being the bare
+// act(X·W + b) with ReLU (storing z) and Sigmoid, and the backward delta
+// (δ·Wᵀ) ⊙ σ'(z) with ReLU. Names: form/shape, plain/shape being the bare
 // Sgemm of the same shape.
 func BenchmarkFused(b *testing.B) {
 	p := kernels.Impls()[0]
 	for _, s := range MLPShapes() {
-		if !s.TB && !(s.TA == false && s.TB == false) {
+		if s.Role == "wgrad" {
 			continue // weight gradients have no fused form
 		}
 		a, lda, bb, ldb, c, ldc := s.Operands()
@@ -139,7 +139,7 @@ func BenchmarkFused(b *testing.B) {
 			})
 		}
 		run("plain", func() { p.Sgemm(s.TA, s.TB, s.M, s.N, s.K, 1, a, lda, bb, ldb, 0, c, ldc) })
-		if s.TB {
+		if s.Role == "fwd" {
 			run("reluz", func() {
 				p.SgemmBiasAct(s.TA, s.TB, s.M, s.N, s.K, a, lda, bb, ldb, bias,
 					kernels.Activation{Kind: kernels.ActReLU}, z, s.N, c, ldc)
