@@ -25,6 +25,10 @@ func perElem(k int64) func(int) int64 { return func(n int) int64 { return k * in
 // Rows is the row length of the Softmax cases (the MLP's output layer).
 const Rows = 10
 
+// Width is the row length of the AddBias and SumRows cases (a hidden
+// layer of the MLP).
+const Width = 256
+
 // Elementwise lists the elementwise kernels, with their traffic per element.
 var Elementwise = []Case{
 	{"Axpy", 2, perElem(12), func(p *kernels.Impl, s [][]float32) { p.Axpy(0.5, s[1], s[0]) }},
@@ -43,6 +47,21 @@ var Elementwise = []Case{
 	{"Softmax", 2, func(n int) int64 { return 20 * int64(n-n%Rows) }, func(p *kernels.Impl, s [][]float32) {
 		k := len(s[0]) - len(s[0])%Rows
 		p.Softmax(s[0][:k], s[1][:k], Rows)
+	}},
+	// LogSoftmax reads a row for its maximum, again for Σe^(x−max), then
+	// once more to store x − max − log Σ: 16 bytes per element.
+	{"LogSoftmax", 2, func(n int) int64 { return 16 * int64(n-n%Rows) }, func(p *kernels.Impl, s [][]float32) {
+		k := len(s[0]) - len(s[0])%Rows
+		p.LogSoftmax(s[0][:k], s[1][:k], Rows)
+	}},
+	// AddBias and SumRows work on rows of Width columns (a hidden layer);
+	// the traffic counted is that of the matrix, the bias row staying in
+	// L1: read and written by AddBias, read by SumRows.
+	{"AddBias", 2, func(n int) int64 { return 8 * int64(n-n%Width) }, func(p *kernels.Impl, s [][]float32) {
+		p.AddBias(s[0][:len(s[0])-len(s[0])%Width], s[1][:Width])
+	}},
+	{"SumRows", 2, func(n int) int64 { return 4 * int64(n-n%Width) }, func(p *kernels.Impl, s [][]float32) {
+		p.SumRows(s[0][:Width], s[1][:len(s[1])-len(s[1])%Width])
 	}},
 	{"ReLUDelta", 3, perElem(12), func(p *kernels.Impl, s [][]float32) { p.ReLUDelta(s[0], s[1], s[2]) }},
 	{"LeakyReLUDelta", 3, perElem(12), func(p *kernels.Impl, s [][]float32) { p.LeakyReLUDelta(s[0], s[1], s[2], 0.01) }},
