@@ -140,11 +140,11 @@ func testElementwise(t *testing.T, p *Impl, c ewCase) {
 		scalars = []float32{0}
 	}
 	for _, n := range testLengths(testing.Short()) {
-		offs := 16
+		offs := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 		if n > 200 {
-			offs = 2
+			offs = []int{0, 1, 9, 15} // the loops are those of the short lengths
 		}
-		for off := 0; off < offs; off++ {
+		for _, off := range offs {
 			s := scalars[(n+off)%len(scalars)]
 
 			// Inputs at their own offsets, so that no two are aligned alike.
@@ -175,16 +175,20 @@ func testElementwise(t *testing.T, p *Impl, c ewCase) {
 				}
 			}
 
-			// In place: dst is the first input.
-			if c.inputs > 0 && n > 0 && c.name != "Axpy" && c.name != "Scale" {
-				copy(dst, in[0])
-				alias := append([][]float32{dst}, in[1:]...)
+			// In place: dst is each input in turn (Axpy and Scale work in
+			// place already).
+			if n > 0 && c.name != "Axpy" && c.name != "Scale" {
 				want := make([]float32, n)
 				c.run(p, want, in, s)
-				c.run(p, dst, alias, s)
-				checkGuards(t, buf, off, n)
-				if !slices.EqualFunc(dst, want, sameBits) {
-					t.Fatalf("n=%d off=%d: in place differs from out of place", n, off)
+				for j := range in {
+					copy(dst, in[j])
+					alias := slices.Clone(in)
+					alias[j] = dst
+					c.run(p, dst, alias, s)
+					checkGuards(t, buf, off, n)
+					if !slices.EqualFunc(dst, want, sameBits) {
+						t.Fatalf("n=%d off=%d: dst as input %d differs from out of place", n, off, j)
+					}
 				}
 			}
 		}

@@ -11,8 +11,9 @@ import (
 // sample of all 2^32 inputs; these are the measured maxima of every path,
 // rounded up with some room for the inputs the sample skips.
 //
-//   - exp: range reduction (r rounded once: ≤ 0.18 ULP), the degree-7
-//     polynomial (0.09 ULP) and its evaluation, and the final rounding.
+//   - exp: range reduction (r rounded once: ≤ 0.18 ULP), the degree-6
+//     polynomial (0.07 ULP, see internal/approx) and its evaluation, and
+//     the final rounding.
 //   - sigmoid: exp's error shrinks through 1/(1+t) but adds the rounding of
 //     1+t and of the division.
 //   - tanh: near 0 the polynomial's evaluation; above 0.625, exp's error

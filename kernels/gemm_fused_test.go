@@ -98,7 +98,7 @@ func TestSgemmBiasAct(t *testing.T) {
 						t.Fatalf("%s storeZ=%v: C differs from Sgemm + bias + activation", what, storeZ)
 					}
 					if storeZ {
-						checkGuardsBetween(t, zbuf, 4, m, n, ldz, what+" (z)")
+						checkGuardsBetween(t, zbuf, guardLead+4, m, n, ldz, what+" (z)")
 						for i := 0; i < m; i++ {
 							if !slices.EqualFunc(z[i*ldz:i*ldz+n], wantZ[i*n:(i+1)*n], sameBits) {
 								t.Fatalf("%s: row %d of Z differs", what, i)

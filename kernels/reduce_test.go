@@ -7,24 +7,45 @@ import (
 	"testing"
 )
 
-// sumBound is the error bound of a float32 sum of n terms in any order,
-// γ_n·Σ|terms| with γ_n = nε/(1−nε), ε = 2⁻²⁴, doubled for the products of
-// Dot (each rounded before it is added). A wrong index or a lost lane
-// changes the sum by far more.
-func sumBound(n int, abs float64) float64 {
-	e := 0x1p-24 * float64(n+1)
-	return 2 * e / (1 - e) * abs
+// sumBound is the error bound the doc comments of Dot and Sum state: a
+// float32 sum of n terms (for Dot, products rounded or fused into the
+// sums) in any order and grouping is within γ_n·Σ|terms| of the exact
+// one, γ_n = nε/(1−nε), ε = 2⁻²⁴, since no term goes through more than n
+// roundings. Subnormal inputs add an absolute error: a product that
+// underflows is off by up to half the smallest subnormal, 2⁻¹⁵⁰, so Dot
+// adds n·2⁻¹⁵⁰. A wrong index or a lost lane changes the sum by far more.
+func sumBound(n int, abs float64, products bool) float64 {
+	e := 0x1p-24 * float64(n)
+	b := e / (1 - e) * abs
+	if products {
+		b += float64(n) * 0x1p-150
+	}
+	return b
+}
+
+// tinies are the values that sprinkle the reductions' inputs: signed
+// zeros, subnormals and the smallest normals.
+var tinies = []float32{
+	0, float32(math.Copysign(0, -1)), math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
+	1.1754942e-38, -1.1754942e-38, 1.17549435e-38, -1.17549435e-38,
 }
 
 func TestReductions(t *testing.T) {
 	forEachPath(t, func(t *testing.T, p *Impl) {
 		r := rand.New(rand.NewPCG(3, 3))
 		for _, n := range testLengths(testing.Short()) {
-			for off := 0; off < 16; off += 5 {
+			for off := range 16 {
 				x := make([]float32, n+off)[off:]
 				y := make([]float32, n+off+3)[off+3:]
 				finite(r, x)
 				finite(r, y)
+				for _, v := range [][]float32{x, y} {
+					for i := range v {
+						if r.IntN(8) == 0 {
+							v[i] = tinies[r.IntN(len(tinies))]
+						}
+					}
+				}
 				xs, ys := slices.Clone(x), slices.Clone(y)
 
 				var dot, dotAbs, sum, sumAbs float64
@@ -35,11 +56,11 @@ func TestReductions(t *testing.T) {
 					sum += float64(x[i])
 					sumAbs += math.Abs(float64(x[i]))
 				}
-				if got := p.Dot(x, y); math.Abs(float64(got)-dot) > sumBound(n, dotAbs) {
-					t.Fatalf("n=%d off=%d: Dot = %v, want %v within %g", n, off, got, dot, sumBound(n, dotAbs))
+				if got, b := p.Dot(x, y), sumBound(n, dotAbs, true); math.Abs(float64(got)-dot) > b {
+					t.Fatalf("n=%d off=%d: Dot = %v, want %v within %g", n, off, got, dot, b)
 				}
-				if got := p.Sum(x); math.Abs(float64(got)-sum) > sumBound(n, sumAbs) {
-					t.Fatalf("n=%d off=%d: Sum = %v, want %v within %g", n, off, got, sum, sumBound(n, sumAbs))
+				if got, b := p.Sum(x), sumBound(n, sumAbs, false); math.Abs(float64(got)-sum) > b {
+					t.Fatalf("n=%d off=%d: Sum = %v, want %v within %g", n, off, got, sum, b)
 				}
 				if got, want := p.max(x), slices.Max(append([]float32{float32(math.Inf(-1))}, x...)); got != want {
 					t.Fatalf("n=%d off=%d: max = %v, want %v", n, off, got, want)

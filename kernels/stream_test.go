@@ -52,7 +52,7 @@ func testStream(t *testing.T, plain, stream reflect.Value) {
 					switch in := ft.In(a); {
 					case in == f32ptr && npt == 0: // the output comes first
 						outs[k], bufs[k] = guarded(n, off)
-						args[k] = append(args[k], reflect.ValueOf(unsafeData(bufs[k], off)))
+						args[k] = append(args[k], reflect.ValueOf(unsafeData(bufs[k], guardLead+off)))
 						npt++
 					case in == f32ptr:
 						if k == 0 {

@@ -19,22 +19,31 @@ func forEachPath(t *testing.T, f func(t *testing.T, p *Impl)) {
 // produces, so any write is seen.
 var guard = math.Float32frombits(0x7fa5a5a5)
 
-// guarded returns a slice of n elements starting at offset off within a
-// larger buffer whose other elements hold guard, and that buffer.
+// guardLead is the length of the guard band before every output window:
+// a whole vector of the widest path, so that a write one vector early is
+// caught whatever the offset, and so that the window's alignment is that
+// of off alone.
+const guardLead = 16
+
+// guarded returns a slice of n elements starting guardLead+off elements
+// into a larger buffer whose other elements hold guard, and that buffer.
 func guarded(n, off int) (s, buf []float32) {
-	buf = make([]float32, off+n+37)
+	buf = make([]float32, guardLead+off+n+37)
 	for i := range buf {
 		buf[i] = guard
 	}
-	return buf[off : off+n : off+n], buf
+	at := guardLead + off
+	return buf[at : at+n : at+n], buf
 }
 
-// checkGuards fails the test if anything outside [off, off+n) changed.
+// checkGuards fails the test if anything of buf outside the window that
+// guarded(n, off) returned changed.
 func checkGuards(t *testing.T, buf []float32, off, n int) {
 	t.Helper()
+	lo, hi := guardLead+off, guardLead+off+n
 	for i, v := range buf {
-		if (i < off || i >= off+n) && math.Float32bits(v) != math.Float32bits(guard) {
-			t.Fatalf("write outside the output: element %d of the buffer (output is [%d, %d)) = %v", i, off, off+n, v)
+		if (i < lo || i >= hi) && math.Float32bits(v) != math.Float32bits(guard) {
+			t.Fatalf("write outside the output: element %d of the buffer (output is [%d, %d)) = %v", i, lo, hi, v)
 		}
 	}
 }
