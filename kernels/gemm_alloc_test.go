@@ -15,8 +15,13 @@ func TestSgemmAllocs(t *testing.T) {
 		a, b, c := make([]float32, m*k), make([]float32, k*n), make([]float32, m*n)
 		z, bias := make([]float32, m*n), make([]float32, n)
 		relu := Activation{Kind: ActReLU}
-		for _, threads := range []int{1, 0} {
+		// AllocsPerRun sets GOMAXPROCS to 1: the thread count is set, not
+		// left to follow it.
+		for _, threads := range []int{1, 2} {
 			prev := SetThreads(threads)
+			if got := p.gm.threadsFor(m, n, k); got != threads {
+				t.Fatalf("%d×%d×%d runs on %d threads, not %d", m, n, k, got, threads)
+			}
 			cases := map[string]func(){
 				"Sgemm":        func() { p.Sgemm(false, true, m, n, k, 1, a, k, b, k, 0, c, n) },
 				"SgemmBiasAct": func() { p.SgemmBiasAct(false, false, m, n, k, a, k, b, n, bias, relu, z, n, c, n) },

@@ -63,3 +63,26 @@ func BenchmarkSgemmDirect(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSgemmThreads measures square products around minParallelFlops
+// on the best path with one thread and with two, the threshold moved out
+// of the way; minParallelFlops is where two threads start to win. Names:
+// threads/n, the product being n×n×n (2n³ flops).
+func BenchmarkSgemmThreads(b *testing.B) {
+	p := Impls()[0]
+	defer func(f int) { minParallelFlops = f }(minParallelFlops)
+	minParallelFlops = 1
+	for _, t := range []int{1, 2} {
+		for _, n := range []int{32, 48, 64, 80, 96, 128, 192} {
+			b.Run(fmt.Sprintf("%dT/%d", t, n), func(b *testing.B) {
+				prev := SetThreads(t)
+				defer SetThreads(prev)
+				a, bb, c := make([]float32, n*n), make([]float32, n*n), make([]float32, n*n)
+				for b.Loop() {
+					p.Sgemm(false, false, n, n, n, 1, a, n, bb, n, 0, c, n)
+				}
+				b.ReportMetric(2*float64(n*n*n)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}

@@ -22,7 +22,9 @@ var threadSetting atomic.Int64 // 0: GOMAXPROCS
 
 // SetThreads sets the number of goroutines a large GEMM may use; n ≤ 0
 // means GOMAXPROCS at the time of each call, the default. It returns the
-// previous setting.
+// previous setting. The worker goroutines a parallel product starts (one
+// fewer than the threads it uses) stay, parked when idle, for the life of
+// the process; lowering the setting leaves them unused.
 func SetThreads(n int) int {
 	return int(threadSetting.Swap(int64(max(n, 0))))
 }
@@ -37,8 +39,9 @@ func Threads() int {
 
 // minParallelFlops is the size of product below which one thread is
 // faster: measured with BenchmarkSgemmThreads, where the fork and join of a
-// second thread (about 5–10 µs) stopped paying for itself.
-const minParallelFlops = 1 << 20
+// second thread (about 5–10 µs) stopped paying for itself. A variable only
+// so that the benchmark can move it.
+var minParallelFlops = 1 << 20
 
 // threadsFor returns how many threads an m×n×k product should use.
 func (g *gemmPath) threadsFor(m, n, k int) int {
@@ -47,7 +50,7 @@ func (g *gemmPath) threadsFor(m, n, k int) int {
 		return 1
 	}
 	flops := 2 * float64(m) * float64(n) * float64(k)
-	t = min(t, int(flops/minParallelFlops))
+	t = min(t, int(flops/float64(minParallelFlops)))
 	// Parts smaller than a micro-tile would only add edges.
 	t = min(t, max((m+g.mr-1)/g.mr, (n+g.nr-1)/g.nr))
 	return max(t, 1)
@@ -64,7 +67,7 @@ type gemmJob struct {
 	step  int  // rows or columns per part, a multiple of MR or NR
 	next  atomic.Int64
 	left  atomic.Int64 // parts not yet done
-	refs  atomic.Int64 // the caller and the workers told of the job; 0 in the pool
+	refs  atomic.Int64 // the caller and the workers told of the job; 0 when free
 }
 
 // run computes part i.
@@ -92,19 +95,39 @@ func (j *gemmJob) claim() {
 	}
 }
 
-// release drops a reference; the last one returns the job to the pool.
+// release drops a reference; the last one returns the job to the free list.
 func (j *gemmJob) release() {
 	if j.refs.Add(-1) == 0 {
 		j.x = gemmArgs{}
-		jobs.Put(j)
+		freeJobs.Lock()
+		freeJobs.list = append(freeJobs.list, j)
+		freeJobs.Unlock()
 	}
 }
 
-var jobs = sync.Pool{New: func() any { return new(gemmJob) }}
+// freeJobs holds the jobs no product is using. Unlike a sync.Pool it is
+// never emptied by the garbage collector, so a parallel product in steady
+// state allocates nothing; it holds as many jobs as products have run in
+// parallel at once.
+var freeJobs struct {
+	sync.Mutex
+	list []*gemmJob
+}
+
+func getJob() *gemmJob {
+	freeJobs.Lock()
+	defer freeJobs.Unlock()
+	if n := len(freeJobs.list); n > 0 {
+		j := freeJobs.list[n-1]
+		freeJobs.list = freeJobs.list[:n-1]
+		return j
+	}
+	return new(gemmJob)
+}
 
 func parallelGemm(x *gemmArgs, t int) {
 	g := x.p.gm
-	j := jobs.Get().(*gemmJob)
+	j := getJob()
 	j.x = *x
 	// Packing A again costs m·k per extra part, packing B again k·n.
 	j.rows = x.m*x.k > x.k*x.n
@@ -132,6 +155,16 @@ func parallelGemm(x *gemmArgs, t int) {
 	// The other parts finish within the time of one: spin rather than
 	// sleep, since waking a sleeping goroutine can take longer than that.
 	for i := 0; j.left.Load() > 0; i++ {
+		if i%64 == 63 {
+			runtime.Gosched()
+		}
+	}
+	// A worker told of the job may not have looked at it yet (it has not
+	// been scheduled, or it is busy with another product): give it a
+	// moment to let go, so that the job is free for the next product
+	// instead of a new one being allocated. One that takes longer frees
+	// the job itself when it gets to it.
+	for i := 0; i < 4*64 && j.refs.Load() > 1; i++ {
 		if i%64 == 63 {
 			runtime.Gosched()
 		}
