@@ -5,6 +5,14 @@ import (
 	"unsafe"
 )
 
+// The fused forms of backpropagation are SgemmBiasAct (the forward pass of
+// a layer) and SgemmDelta (the δ of the layer below). The weight gradient
+// needs no form of its own: it is Sgemm with op(A) = inᵀ, alpha and beta
+// (beta = 1 accumulates over batches). The bias gradient, the column sums
+// of δ, is SumRows, one pass over δ: in a profile of the MNIST training
+// step (BenchmarkTrainStep, batch 32 and 128) it took under 0.5% of the
+// time, so folding it into the packing of δ would not pay for the code.
+
 // ActivationKind names an activation function of the fused GEMM forms.
 type ActivationKind int
 
