@@ -25,13 +25,20 @@
 //	FuzzModelRead    mlp.Read on arbitrary bytes: a network that re-encodes to the
 //	                 same bytes, or an error wrapping mlp.ErrFormat; no panic, and
 //	                 at most 6 bytes allocated per byte of input plus 128 KiB
+//	FuzzCheckpointRead
+//	                 mlp.ReadCheckpoint (the files of cmd/train -resume) on
+//	                 arbitrary bytes: a checkpoint that re-encodes to the same
+//	                 bytes, or an error wrapping mlp.ErrFormat; no panic, at most
+//	                 9 bytes allocated per byte of input plus 256 KiB, and a state
+//	                 that every optimiser takes or refuses without a panic
 //
 // Every kernel target runs every path this CPU offers, the generic one
 // included, so that with the purego build tag it still checks the generic
 // path against float64 (or, for the bit-for-bit targets, its arguments and
 // memory). FuzzModelRead takes a flag that puts the right checksum at the
 // end of the input first, so that the fuzzer gets past it to the checks
-// of the layers.
+// of the layers; FuzzCheckpointRead takes two, for the checkpoint's
+// checksum and for that of the model inside it.
 //
 // The kernel targets decode float32 values from the fuzzer's bytes so that
 // NaN, ±Inf, subnormals, −0 and the thresholds of the approximations all

@@ -31,7 +31,16 @@ type Checkpoint struct {
 //	slot count (uint32), then each slot: its length (uint32) and its float32s,
 //	the network as a model file (uint64 length, then the bytes),
 //	CRC-32 (IEEE) of everything before it.
+//
+// The epochs, steps and optimiser steps are at most 2^31−1 (maxCount),
+// so that a file reads the same where int has 32 bits.
 const ckptMagic = "BPCKPT\r\n"
+
+// maxCount is the largest count of epochs or steps a checkpoint holds.
+const maxCount = math.MaxInt32
+
+// maxKind is the longest optimiser kind a checkpoint holds, in bytes.
+const maxKind = 32
 
 // SaveCheckpoint writes c to path atomically (see SaveAtomic).
 func SaveCheckpoint(path string, c *Checkpoint) error {
@@ -39,8 +48,14 @@ func SaveCheckpoint(path string, c *Checkpoint) error {
 	if _, err := c.Net.WriteTo(&model); err != nil {
 		return err
 	}
-	if len(c.Optimizer.Kind) > 32 {
-		return fmt.Errorf("mlp: optimiser kind %q is longer than 32 bytes", c.Optimizer.Kind)
+	if len(c.Optimizer.Kind) > maxKind {
+		return fmt.Errorf("mlp: optimiser kind %q is longer than %d bytes", c.Optimizer.Kind, maxKind)
+	}
+	for _, v := range []int{c.Epochs, c.Steps, c.Optimizer.Steps} {
+		if v < 0 || v > maxCount {
+			return fmt.Errorf("mlp: a checkpoint of %d epochs, %d steps, %d optimiser steps: "+
+				"each must be 0 to %d", c.Epochs, c.Steps, c.Optimizer.Steps, maxCount)
+		}
 	}
 	le := binary.LittleEndian
 	b := []byte(ckptMagic)
@@ -81,6 +96,21 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	return c, nil
 }
 
+// ReadCheckpoint reads a checkpoint from r, to its end, with the checks of
+// LoadCheckpoint; the errors about its content wrap ErrFormat.
+//
+// It holds the whole input in memory. Whatever the fields claim, it
+// allocates less than 9 times the length of the input plus 256 KiB (the
+// fuzz target FuzzCheckpointRead checks the bound).
+func ReadCheckpoint(r io.Reader) (*Checkpoint, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("mlp: reading a checkpoint: %w", err)
+	}
+	return parseCheckpoint(b)
+}
+
+// parseCheckpoint decodes a whole checkpoint file.
 func parseCheckpoint(b []byte) (*Checkpoint, error) {
 	le := binary.LittleEndian
 	if len(b) < len(ckptMagic)+4+4 || string(b[:8]) != ckptMagic {
@@ -93,14 +123,25 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 	if v := r.u32(); v != 1 {
 		return nil, formatErr("checkpoint version %d, this reader knows 1", v)
 	}
-	c := &Checkpoint{Epochs: int(r.u32())}
-	steps, seed := r.u64(), r.u64()
-	c.Steps, c.Seed = int(steps), seed
-	kind := r.take(int(r.u8()))
-	c.Optimizer.Kind = string(kind)
-	c.Optimizer.Steps = int(r.u64())
-	nslots := int(r.u32())
-	for i := 0; i < nslots && r.err == nil; i++ {
+	epochs, steps, seed := r.u32(), r.u64(), r.u64()
+	klen := r.u8()
+	if klen > maxKind {
+		return nil, formatErr("checkpoint: an optimiser kind of %d bytes, at most %d", klen, maxKind)
+	}
+	kind := string(r.take(int(klen)))
+	osteps := r.u64()
+	// Every slot takes at least 4 bytes: a count beyond that is checked
+	// before the list is made, so that it costs at most 6 times the bytes
+	// that hold it (a slice header for 4 bytes).
+	nslots := uint64(r.u32())
+	if r.err == nil && nslots > uint64(len(r.b)/4) {
+		return nil, formatErr("checkpoint: %d optimiser slots in %d bytes", nslots, len(r.b))
+	}
+	c := &Checkpoint{Seed: seed, Optimizer: sgd.State{Kind: kind}}
+	if nslots > 0 {
+		c.Optimizer.Slots = make([][]float32, 0, nslots)
+	}
+	for i := uint64(0); i < nslots && r.err == nil; i++ {
 		n := uint64(r.u32())
 		if n > uint64(len(r.b)/4) { // before allocating, and before 4·n can overflow
 			r.err = io.ErrUnexpectedEOF
@@ -124,9 +165,11 @@ func parseCheckpoint(b []byte) (*Checkpoint, error) {
 	if len(r.b) != 0 {
 		return nil, formatErr("checkpoint: %d bytes after the model", len(r.b))
 	}
-	if steps > math.MaxInt32 || c.Optimizer.Steps < 0 {
-		return nil, formatErr("checkpoint: %d steps", steps)
+	if epochs > maxCount || steps > maxCount || osteps > maxCount {
+		return nil, formatErr("checkpoint: %d epochs, %d steps, %d optimiser steps: at most %d",
+			epochs, steps, osteps, maxCount)
 	}
+	c.Epochs, c.Steps, c.Optimizer.Steps = int(epochs), int(steps), int(osteps)
 	net, err := Read(bytes.NewReader(model))
 	if err != nil {
 		return nil, err
