@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // The model file, version 1. Every integer and float is little-endian, on
@@ -234,9 +237,26 @@ func (n *Network) Save(path string) error {
 // SaveAtomic writes a file atomically with write: to a temporary file in the
 // same directory, synced, then renamed over path (and the directory synced).
 // On any error the temporary file is removed and path is untouched.
+//
+// The file keeps the permissions of the one it replaces; a new one gets
+// 0644 less the umask, as os.OpenFile would make it. A symbolic link at
+// path is replaced, not followed (the file takes the mode of its target),
+// and the file belongs to whoever saves it. SaveAtomic refuses to replace
+// anything but a regular file (a directory, a device such as /dev/null).
 func SaveAtomic(path string, write func(io.Writer) error) (err error) {
+	perm, keep := os.FileMode(0o644), false
+	if fi, err := os.Stat(path); err == nil {
+		if !fi.Mode().IsRegular() {
+			what := "not a regular file"
+			if fi.IsDir() {
+				what = "a directory"
+			}
+			return fmt.Errorf("mlp: saving %s: it is %s", path, what)
+		}
+		perm, keep = fi.Mode().Perm(), true
+	}
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	f, err := createTemp(dir, filepath.Base(path), perm)
 	if err != nil {
 		return fmt.Errorf("mlp: saving %s: %w", path, err)
 	}
@@ -247,6 +267,14 @@ func SaveAtomic(path string, write func(io.Writer) error) (err error) {
 			err = fmt.Errorf("mlp: saving %s: %w", path, err)
 		}
 	}()
+
+	// The umask has applied to perm: put back the bits of the file being
+	// replaced. Failing that (not every file system keeps the bits), the
+	// file is saved with those the umask left.
+	if keep {
+		f.Chmod(perm)
+	}
+
 	bw := bufio.NewWriterSize(f, 1<<16)
 	if err = write(bw); err != nil {
 		return err
@@ -268,6 +296,20 @@ func SaveAtomic(path string, write func(io.Writer) error) (err error) {
 		d.Close()
 	}
 	return nil
+}
+
+// createTemp creates a new file in dir, named after base with a dot in
+// front (hidden) and a random suffix, with mode perm less the umask.
+// os.CreateTemp would make it 0600 whatever the umask.
+func createTemp(dir, base string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		name := filepath.Join(dir, "."+base+".tmp"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("no free name for a temporary file for %s in %s", base, dir)
 }
 
 // Load reads a network from a model file.

@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/backprop-go/backprop/sgd"
 )
 
 func smallNet() *Network {
@@ -157,36 +163,252 @@ func TestReadHostile(t *testing.T) {
 	}
 }
 
-// TestSaveFailures: a location that refuses writes, and a write that fails
-// midway (as on a full disk), give an error and leave the previous file
-// intact, with no temporary file behind.
-func TestSaveFailures(t *testing.T) {
-	n := smallNet()
-	if err := n.Save("/proc/self/backprop-test.model"); err == nil {
-		t.Fatal("saving under /proc succeeded")
+// TestSaveMode: a new model file gets the mode os.OpenFile gives a file
+// made with 0644 (0644 less the umask), not a temporary file's 0600; a
+// model saved over another keeps that one's mode, bits the umask clears
+// included. A checkpoint, saved the same way, too.
+func TestSaveMode(t *testing.T) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		t.Skip("no Unix permissions")
 	}
 	dir := t.TempDir()
+	ref := filepath.Join(dir, "ref")
+	f, err := os.OpenFile(ref, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	mode := func(path string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode()
+	}
+	want := mode(ref)
+
+	n := smallNet()
 	path := filepath.Join(dir, "m.model")
 	if err := n.Save(path); err != nil {
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(path)
-	full := errors.New("no space left on device")
-	err := SaveAtomic(path, func(w io.Writer) error {
-		w.Write(make([]byte, 100))
-		return full
+	if got := mode(path); got != want {
+		t.Fatalf("a new model has mode %v, want %v", got, want)
+	}
+	ckpt := filepath.Join(dir, "m.ckpt")
+	c := &Checkpoint{Net: n, Optimizer: sgd.State{Kind: "sgd"}}
+	if err := SaveCheckpoint(ckpt, c); err != nil {
+		t.Fatal(err)
+	}
+	if got := mode(ckpt); got != want {
+		t.Fatalf("a new checkpoint has mode %v, want %v", got, want)
+	}
+
+	for _, perm := range []os.FileMode{0o600, 0o640, 0o666, 0o400} {
+		if err := os.Chmod(path, perm); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Save(path); err != nil {
+			t.Fatal(err)
+		}
+		if got := mode(path); got != perm {
+			t.Fatalf("a model saved over one of mode %v has mode %v", perm, got)
+		}
+	}
+}
+
+// savedModel saves smallNet at dir/m.model and returns the path and the
+// bytes of the file.
+func savedModel(t *testing.T, dir string) (string, []byte) {
+	t.Helper()
+	path := filepath.Join(dir, "m.model")
+	if err := smallNet().Save(path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, b
+}
+
+// otherNet returns a network whose file differs from smallNet's in every
+// part, and is some 170 KiB long: longer than SaveAtomic's buffer.
+func otherNet() *Network {
+	n := New(200, MSE, Layer{200, Tanh}, Layer{16, Identity})
+	n.Init(XavierUniform, 7)
+	return n
+}
+
+// intact fails the test unless path holds want and the directory holds
+// path alone: no temporary file is left behind.
+func intact(t *testing.T, path string, want []byte) {
+	t.Helper()
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("after the failed save: %v", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("a failed save changed %s (%d bytes, were %d)", path, len(got), len(want))
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name() != filepath.Base(path) {
+			t.Fatalf("a failed save left %s behind", e.Name())
+		}
+	}
+}
+
+// mustFail fails the test unless err is an error that names path.
+func mustFail(t *testing.T, err error, path string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("saving %s succeeded", path)
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Fatalf("error %q does not name %s", err, path)
+	}
+}
+
+// saveChildEnv, set to the path of a model, makes TestSaveFailures save
+// over it and nothing else: in a child process under a file size limit.
+const saveChildEnv = "BACKPROP_TEST_SAVE_CHILD"
+
+// TestSaveFailures: a callback that fails midway, a directory that
+// refuses writes (to everyone but root), directories that even root cannot
+// write in, and a file that outgrows the system's limit (as on a full
+// disk) give an error that names the path, and leave the previous file
+// byte for byte as it was, with no temporary file behind. SaveCheckpoint
+// saves with SaveAtomic too, so these cases cover it.
+func TestSaveFailures(t *testing.T) {
+	if path := os.Getenv(saveChildEnv); path != "" {
+		saveChild(t, path)
+		return
+	}
+
+	t.Run("callback", func(t *testing.T) {
+		path, before := savedModel(t, t.TempDir())
+		full := errors.New("no space left on device")
+		err := SaveAtomic(path, func(w io.Writer) error {
+			w.Write(make([]byte, 100))
+			return full
+		})
+		if !errors.Is(err, full) {
+			t.Fatalf("SaveAtomic = %v", err)
+		}
+		mustFail(t, err, path)
+		intact(t, path, before)
 	})
-	if !errors.Is(err, full) {
-		t.Fatalf("SaveAtomic = %v", err)
-	}
-	after, _ := os.ReadFile(path)
-	if !bytes.Equal(before, after) {
-		t.Fatal("a failed save changed the file")
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Fatalf("%d files in the directory, want 1", len(entries))
-	}
-	if _, err := Load(filepath.Join(dir, "missing")); err == nil {
-		t.Fatal("Load of a missing file succeeded")
+
+	t.Run("read-only directory", func(t *testing.T) {
+		if os.Geteuid() == 0 {
+			t.Skip("root writes in a read-only directory; the system directories stand in")
+		}
+		if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+			t.Skip("no Unix permissions")
+		}
+		dir := t.TempDir()
+		path, before := savedModel(t, dir)
+		if err := os.Chmod(dir, 0o500); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Chmod(dir, 0o700) })
+		err := otherNet().Save(path)
+		mustFail(t, err, path)
+		if !errors.Is(err, fs.ErrPermission) {
+			t.Fatalf("error %q is not one of permission", err)
+		}
+		intact(t, path, before)
+	})
+
+	t.Run("system directories", func(t *testing.T) {
+		if runtime.GOOS != "linux" {
+			t.Skip("proc and sysfs are Linux's")
+		}
+		// No one can create a file in these: an existing one, then new ones.
+		for _, path := range []string{"/proc/self/comm", "/proc/self/backprop-test.model",
+			"/sys/kernel/backprop-test.model"} {
+			if _, err := os.Stat(filepath.Dir(path)); err != nil {
+				t.Logf("not tried: %v", err)
+				continue
+			}
+			before, readErr := os.ReadFile(path)
+			mustFail(t, otherNet().Save(path), path)
+			after, err := os.ReadFile(path)
+			if readErr == nil && !bytes.Equal(before, after) {
+				t.Fatalf("a failed save changed %s", path)
+			}
+			if readErr != nil && err == nil {
+				t.Fatalf("a failed save made %s", path)
+			}
+			left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp*"))
+			if len(left) > 0 {
+				t.Fatalf("a failed save left %s behind", left)
+			}
+		}
+	})
+
+	t.Run("not a regular file", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "m.model")
+		if err := os.Mkdir(path, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		err := smallNet().Save(path)
+		mustFail(t, err, path)
+		if !strings.Contains(err.Error(), "directory") {
+			t.Fatalf("error %q does not say what is in the way", err)
+		}
+		if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+			t.Fatalf("the directory in the way is gone: %v", err)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+			t.Fatalf("%d files in the directory, want 1", len(entries))
+		}
+	})
+
+	// The file size limit of a child process (ulimit -f) makes its writes
+	// fail as on a full disk, with the file half written: in the flush at
+	// the end for a model shorter than SaveAtomic's buffer, within the
+	// callback for a longer one.
+	t.Run("file size limit", func(t *testing.T) {
+		sh, err := exec.LookPath("sh")
+		if err != nil {
+			t.Skip(err)
+		}
+		path, before := savedModel(t, t.TempDir())
+		// Two blocks: 1 or 2 KiB (sh counts 512 bytes, bash 1024), more
+		// than smallNet's file, less than those the child saves.
+		cmd := exec.Command(sh, "-c", `ulimit -f 2 && exec "$0" -test.run='^TestSaveFailures$'`,
+			os.Args[0])
+		cmd.Env = append(os.Environ(), saveChildEnv+"="+path)
+		out, err := cmd.CombinedOutput()
+		if !bytes.Contains(out, []byte("save child: started")) {
+			// Under an emulator (go test -exec qemu-…) the test binary
+			// cannot start itself.
+			t.Skipf("cannot run the test binary again under a file size limit (%v):\n%s", err, out)
+		}
+		if err != nil {
+			t.Fatalf("the child: %v\n%s", err, out)
+		}
+		t.Logf("the child:\n%s", out)
+		intact(t, path, before)
+	})
+}
+
+// saveChild saves over path, as the child of TestSaveFailures under a
+// file size limit: each save must fail and name the path.
+func saveChild(t *testing.T, path string) {
+	fmt.Println("save child: started")
+	mid := New(40, MSE, Layer{40, Identity}) // 6.6 KiB: within SaveAtomic's buffer
+	mid.Init(XavierUniform, 1)
+	for _, n := range []*Network{mid, otherNet()} {
+		err := n.Save(path)
+		mustFail(t, err, path)
+		fmt.Printf("save child: %d parameters: %v\n", n.paramCount(), err)
 	}
 }
