@@ -71,6 +71,9 @@ func BenchmarkSgemm(b *testing.B) {
 	for _, p := range Peers {
 		all = append(all, who{p.Name, p.Sgemm, peakOf(best), p.Name == "gonum"})
 		b.Logf("%s: %s", p.Name, p.Info)
+		if p.Warning != "" {
+			b.Logf("WARNING: %s", p.Warning)
+		}
 	}
 	for _, w := range all {
 		for _, t := range threadCounts() {

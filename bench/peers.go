@@ -14,6 +14,8 @@ type Peer struct {
 	SetThreads func(n int)
 	// Info describes it (for OpenBLAS, the core type it detected).
 	Info string
+	// Warning, if not empty, says why a comparison with it would mislead.
+	Warning string
 }
 
 // Peers lists the peers this build can run: gonum always, OpenBLAS with

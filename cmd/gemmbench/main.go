@@ -1,7 +1,8 @@
 // Command gemmbench prints a GEMM table: GFLOP/s of our Sgemm on the best
 // path (and optionally every path) next to gonum and, when built with the
 // cblas tag, OpenBLAS, at one thread and at every thread, with the
-// percentage of the measured FMA peak and the ratios.
+// percentage of each path's measured FMA peak and the ratios of the best
+// path to the peers.
 //
 // Usage:
 //
@@ -73,12 +74,22 @@ func main() {
 		ws = append(ws, who{p.Name, p.Sgemm, p.SetThreads})
 	}
 
-	peak, _ := bench.Peak(kernels.Impls()[0], 500*time.Millisecond)
+	peaks := make([]float64, len(impls))
+	for i, p := range impls {
+		peaks[i], _ = bench.Peak(p, 500*time.Millisecond)
+	}
 	fmt.Printf("cpu:   %s, %d threads\n", cpuid.CPU.BrandName, runtime.GOMAXPROCS(0))
 	fmt.Printf("paths: %s (best: %s)\n", strings.Join(kernels.Available(), ", "), kernels.Impls()[0].Name())
-	fmt.Printf("peak:  %.1f GFLOP/s per thread (measured FMA throughput of the best path)\n", peak)
+	for i, p := range impls {
+		if peaks[i] > 0 {
+			fmt.Printf("peak:  %s %.1f GFLOP/s per thread (measured FMA throughput)\n", p.Name(), peaks[i])
+		}
+	}
 	for _, p := range bench.Peers {
 		fmt.Printf("peer:  %s: %s\n", p.Name, p.Info)
+		if p.Warning != "" {
+			fmt.Fprintf(os.Stderr, "gemmbench: warning: %s\n", p.Warning)
+		}
 	}
 	fmt.Println()
 
@@ -91,7 +102,9 @@ func main() {
 	for _, x := range ws {
 		fmt.Fprintf(w, "%s\t", x.name)
 	}
-	fmt.Fprint(w, "peak\t")
+	for _, p := range impls {
+		fmt.Fprintf(w, "%%peak/%s\t", p.Name())
+	}
 	for _, x := range ws[len(impls):] {
 		fmt.Fprintf(w, "÷%s\t", x.name)
 	}
@@ -105,7 +118,13 @@ func main() {
 				g = append(g, r)
 				fmt.Fprintf(w, "%.1f\t", r)
 			}
-			fmt.Fprintf(w, "%.0f%%\t", 100*g[0]/(peak*float64(t)))
+			for i := range impls {
+				if peaks[i] > 0 {
+					fmt.Fprintf(w, "%.0f%%\t", 100*g[i]/(peaks[i]*float64(t)))
+				} else {
+					fmt.Fprint(w, "–\t")
+				}
+			}
 			for i := len(impls); i < len(ws); i++ {
 				fmt.Fprintf(w, "%.2f×\t", g[0]/g[i])
 			}
