@@ -17,7 +17,9 @@
 // The forward pass of each layer is one fused GEMM (the product, the bias
 // and the activation in one pass over the output); the backward pass
 // computes each delta δ^l = (δ^(l+1)·W^(l+1)ᵀ) ⊙ σ'(z^l) with one fused GEMM
-// too. After the first step at a batch size, a step allocates nothing.
+// too. After the first step at a batch size, a step allocates nothing of
+// its own (a GEMM that kernels cuts between threads may, rarely, allocate
+// a job record).
 package mlp
 
 import (
@@ -105,7 +107,10 @@ type Dense struct {
 	Frozen bool
 }
 
-// Network is a stack of dense layers and a loss.
+// Network is a stack of dense layers and a loss. Its passes keep their
+// activations in workspaces made for the layers as they are at a batch
+// size; a change of shape (ReplaceOutput, or an edit of Layers between
+// calls) makes the next call use new ones.
 type Network struct {
 	Inputs int
 	Layers []*Dense
@@ -119,17 +124,27 @@ type Network struct {
 // New returns a network of the given layers on inputs features, with
 // zero parameters: call Init. It panics if the layers cannot be trained
 // with that loss (Softmax anywhere but the output, or without
-// CrossEntropy; CrossEntropy without Softmax).
+// CrossEntropy; CrossEntropy without Softmax), or if the model file could
+// not hold the network: more than 1<<24 inputs or units in a layer, more
+// than 256 layers, or more than 1<<28 weights and biases in all. Those
+// limits are checked before anything is allocated.
 func New(inputs int, loss Loss, layers ...Layer) *Network {
 	if inputs <= 0 || len(layers) == 0 {
 		panic(fmt.Sprintf("mlp: New: %d inputs and %d layers", inputs, len(layers)))
 	}
-	n := &Network{Inputs: inputs, Loss: loss, Slope: 0.01}
-	in := inputs
+	units := make([]int, len(layers))
 	for i, l := range layers {
 		if l.Units <= 0 || l.Act > Softmax {
 			panic(fmt.Sprintf("mlp: New: layer %d: %d units, activation %v", i, l.Units, l.Act))
 		}
+		units[i] = l.Units
+	}
+	if err := checkSize(inputs, units); err != nil {
+		panic("mlp: New: " + err.Error())
+	}
+	n := &Network{Inputs: inputs, Loss: loss, Slope: 0.01}
+	in := inputs
+	for _, l := range layers {
 		n.Layers = append(n.Layers, newDense(in, l.Units, l.Act))
 		in = l.Units
 	}
@@ -137,6 +152,30 @@ func New(inputs int, loss Loss, layers ...Layer) *Network {
 		panic("mlp: New: " + err.Error())
 	}
 	return n
+}
+
+// checkSize reports a network of these widths that the model file cannot
+// hold: the limits are the ones Read enforces. The sizes are summed in
+// uint64, where they cannot overflow, even where int has 32 bits.
+func checkSize(inputs int, units []int) error {
+	if inputs < 1 || inputs > maxUnits {
+		return fmt.Errorf("%d inputs, want 1 to %d", inputs, maxUnits)
+	}
+	if len(units) < 1 || len(units) > maxLayers {
+		return fmt.Errorf("%d layers, want 1 to %d", len(units), maxLayers)
+	}
+	in, params := uint64(inputs), uint64(0)
+	for i, u := range units {
+		if u < 1 || u > maxUnits {
+			return fmt.Errorf("layer %d: %d units, want 1 to %d", i, u, maxUnits)
+		}
+		params += uint64(u)*in + uint64(u)
+		if params > maxParams {
+			return fmt.Errorf("more than %d parameters (weights and biases)", maxParams)
+		}
+		in = uint64(u)
+	}
+	return nil
 }
 
 func newDense(in, out int, act Act) *Dense {
@@ -147,13 +186,27 @@ func newDense(in, out int, act Act) *Dense {
 	}
 }
 
-// check reports a network that cannot be evaluated or trained.
+// check reports a network that cannot be evaluated or trained, or that
+// the model file cannot hold (anything Read would reject).
 func (n *Network) check() error {
+	units := make([]int, len(n.Layers))
+	for i, l := range n.Layers {
+		units[i] = l.Out
+	}
+	if err := checkSize(n.Inputs, units); err != nil {
+		return err
+	}
+	if s := float64(n.Slope); math.IsNaN(s) || math.IsInf(s, 0) {
+		return fmt.Errorf("LeakyReLU slope %v", n.Slope)
+	}
 	in := n.Inputs
 	for i, l := range n.Layers {
-		if l.In != in || l.Out <= 0 || len(l.W) != l.In*l.Out || len(l.B) != l.Out {
+		if l.In != in || len(l.W) != l.In*l.Out || len(l.B) != l.Out {
 			return fmt.Errorf("layer %d is %d×%d with %d weights and %d biases after %d inputs",
 				i, l.Out, l.In, len(l.W), len(l.B), in)
+		}
+		if l.Act > Softmax {
+			return fmt.Errorf("layer %d: unknown activation %v", i, l.Act)
 		}
 		if l.Act == Softmax && i != len(n.Layers)-1 {
 			return fmt.Errorf("layer %d: softmax is only for the output layer", i)
@@ -190,8 +243,10 @@ const (
 
 // Init sets every weight from the initialiser and every bias to zero. The
 // weights come from a PCG generator seeded with seed and the layer's index,
-// so a seed reproduces a network bit for bit.
+// so a seed reproduces a network bit for bit. It panics if kind is not one
+// of the initialisers above.
 func (n *Network) Init(kind Init, seed uint64) {
+	kind.mustBeKnown("Init")
 	for i, l := range n.Layers {
 		r := rand.New(rand.NewPCG(seed, uint64(i)))
 		variance := 2 / float64(l.In)
@@ -211,6 +266,13 @@ func (n *Network) Init(kind Init, seed uint64) {
 	}
 }
 
+// mustBeKnown panics, naming op, unless k is one of the initialisers.
+func (k Init) mustBeKnown(op string) {
+	if k > XavierNormal {
+		panic(fmt.Sprintf("mlp: %s: unknown initialiser Init(%d)", op, uint8(k)))
+	}
+}
+
 // Params returns the weights and biases of every layer that is not
 // frozen, with their gradients, in a fixed order, named "W0", "B0", "W1"…
 // after their layer.
@@ -227,14 +289,31 @@ func (n *Network) Params() []sgd.Param {
 }
 
 // ReplaceOutput replaces the output layer by a new one of classes units
-// with the same activation, its weights drawn by Init from seed: the start
-// of fine-tuning on a new set of classes.
+// with the same activation, not frozen, its weights drawn by Init from
+// seed: the start of fine-tuning on a new set of classes. It panics if
+// classes is not positive, or if the model file could not hold the new
+// network (see New), leaving the network as it was.
 func (n *Network) ReplaceOutput(classes int, kind Init, seed uint64) {
+	if classes < 1 || classes > maxUnits {
+		panic(fmt.Sprintf("mlp: ReplaceOutput: %d classes, want 1 to %d", classes, maxUnits))
+	}
+	kind.mustBeKnown("ReplaceOutput")
+	units := make([]int, len(n.Layers))
+	for i, l := range n.Layers {
+		units[i] = l.Out
+	}
+	units[len(units)-1] = classes
+	if err := checkSize(n.Inputs, units); err != nil {
+		panic("mlp: ReplaceOutput: " + err.Error())
+	}
 	last := n.Layers[len(n.Layers)-1]
 	l := newDense(last.In, classes, last.Act)
 	n.Layers[len(n.Layers)-1] = l
 	tmp := &Network{Inputs: l.In, Layers: []*Dense{l}}
 	tmp.Init(kind, seed)
+
+	// The workspaces of the old shapes are stale: drop the training ones
+	// now; pooled evaluation ones are refused by getEval.
 	n.mu.Lock()
 	n.ws = nil
 	n.mu.Unlock()

@@ -32,6 +32,26 @@ func (n *Network) newWorkspace(batch int, backward bool) *workspace {
 	return w
 }
 
+// fits reports whether w holds the buffers of the network's layers as they
+// are now, at that batch size (with backward, those of Backward too). A
+// layer replaced or edited since w was made leaves it stale.
+func (w *workspace) fits(n *Network, batch int, backward bool) bool {
+	if len(w.a) != len(n.Layers) {
+		return false
+	}
+	for i, l := range n.Layers {
+		size := batch * l.Out
+		if len(w.a[i]) != size {
+			return false
+		}
+		keepZ := l.Act == ReLU || l.Act == LeakyReLU
+		if backward && (len(w.d[i]) != size || keepZ && len(w.z[i]) != size) {
+			return false
+		}
+	}
+	return true
+}
+
 // trainSpace returns the training workspace of a batch size, made on first
 // use and kept: a training loop allocates nothing after its first step.
 func (n *Network) trainSpace(batch int) *workspace {
@@ -41,7 +61,7 @@ func (n *Network) trainSpace(batch int) *workspace {
 		n.ws = map[int]*workspace{}
 	}
 	w := n.ws[batch]
-	if w == nil {
+	if w == nil || !w.fits(n, batch, true) {
 		w = n.newWorkspace(batch, true)
 		n.ws[batch] = w
 	}
@@ -49,7 +69,8 @@ func (n *Network) trainSpace(batch int) *workspace {
 }
 
 // evalSpaces holds the forward-only workspaces of Forward, Predict and
-// Evaluate, so that concurrent callers each get their own.
+// Evaluate, so that concurrent callers each get their own. One that does
+// not fit the caller's network as it is now is dropped.
 var evalSpaces sync.Pool // *evalSpace
 
 type evalSpace struct {
@@ -59,7 +80,8 @@ type evalSpace struct {
 }
 
 func (n *Network) getEval(batch int) *evalSpace {
-	if e, ok := evalSpaces.Get().(*evalSpace); ok && e.net == n && e.batch == batch {
+	e, ok := evalSpaces.Get().(*evalSpace)
+	if ok && e.net == n && e.batch == batch && e.w.fits(n, batch, false) {
 		return e
 	}
 	return &evalSpace{net: n, batch: batch, w: n.newWorkspace(batch, false)}
@@ -68,7 +90,8 @@ func (n *Network) getEval(batch int) *evalSpace {
 // checkBatch panics unless x holds batch rows of the network's inputs.
 func (n *Network) checkBatch(op string, x []float32, batch int) {
 	if batch <= 0 || len(x) != batch*n.Inputs {
-		panic(fmt.Sprintf("mlp: %s: len(x) = %d is not %d rows of %d inputs", op, len(x), batch, n.Inputs))
+		panic(fmt.Sprintf("mlp: %s: len(x) = %d is not %d rows of %d inputs",
+			op, len(x), batch, n.Inputs))
 	}
 }
 
@@ -94,7 +117,8 @@ func (n *Network) forward(w *workspace, x []float32, batch int, keep bool) {
 func (n *Network) Forward(x []float32, batch int, out []float32) {
 	n.checkBatch("Forward", x, batch)
 	if len(out) != batch*n.Outputs() {
-		panic(fmt.Sprintf("mlp: Forward: len(out) = %d is not %d rows of %d outputs", len(out), batch, n.Outputs()))
+		panic(fmt.Sprintf("mlp: Forward: len(out) = %d is not %d rows of %d outputs",
+			len(out), batch, n.Outputs()))
 	}
 	e := n.getEval(batch)
 	n.forward(e.w, x, batch, false)
@@ -112,7 +136,8 @@ func (n *Network) Forward(x []float32, batch int, out []float32) {
 func (n *Network) Predict(x []float32, batch int, classes []int32) {
 	n.checkBatch("Predict", x, batch)
 	if len(classes) != batch {
-		panic(fmt.Sprintf("mlp: Predict: len(classes) = %d for a batch of %d", len(classes), batch))
+		panic(fmt.Sprintf("mlp: Predict: len(classes) = %d for a batch of %d",
+			len(classes), batch))
 	}
 	e := n.getEval(batch)
 	n.forward(e.w, x, batch, false)
@@ -140,10 +165,22 @@ func argmax(out []float32, k int, classes []int32) {
 // their labels, in batches of at most batch rows. It needs a
 // classification network: one trained with CrossEntropy, or an MSE one
 // whose outputs are one per class. Safe for concurrent use, like Forward.
+// It panics if batch is not positive, if x does not hold one row per
+// label, or if a label is not the index of an output.
 func (n *Network) Evaluate(x []float32, labels []int32, batch int) (loss, accuracy float64) {
+	if batch <= 0 {
+		panic(fmt.Sprintf("mlp: Evaluate: batch size %d, want > 0", batch))
+	}
 	rows := len(labels)
 	if rows == 0 || len(x) != rows*n.Inputs {
-		panic(fmt.Sprintf("mlp: Evaluate: len(x) = %d is not %d rows of %d inputs", len(x), rows, n.Inputs))
+		panic(fmt.Sprintf("mlp: Evaluate: len(x) = %d is not %d rows of %d inputs",
+			len(x), rows, n.Inputs))
+	}
+	for i, y := range labels {
+		if y < 0 || int(y) >= n.Outputs() {
+			panic(fmt.Sprintf("mlp: Evaluate: label %d of row %d is not a class of the %d outputs",
+				y, i, n.Outputs()))
+		}
 	}
 	k := n.Outputs()
 	var correct int
@@ -176,7 +213,7 @@ func (n *Network) Evaluate(x []float32, labels []int32, batch int) (loss, accura
 	return loss / float64(rows), float64(correct) / float64(rows)
 }
 
-// oneHot stores the one-hot rows of labels.
+// oneHot stores the one-hot rows of labels, each in [0, k).
 func oneHot(dst []float32, labels []int32, k int) {
 	clear(dst)
 	for i, y := range labels {
@@ -199,7 +236,8 @@ func (n *Network) Backward(x []float32, labels []int32, targets []float32, batch
 		}
 	case MSE:
 		if len(targets) != batch*k {
-			panic(fmt.Sprintf("mlp: Backward: len(targets) = %d is not %d rows of %d", len(targets), batch, k))
+			panic(fmt.Sprintf("mlp: Backward: len(targets) = %d is not %d rows of %d",
+				len(targets), batch, k))
 		}
 	}
 	lowest := len(n.Layers)
@@ -236,7 +274,8 @@ func (n *Network) Backward(x []float32, labels []int32, targets []float32, batch
 		}
 		if !l.Frozen {
 			// ∂loss/∂W = inᵀ·δ, ∂loss/∂b = the column sums of δ.
-			kernels.Sgemm(true, false, l.In, l.Out, batch, 1, in, l.In, w.d[i], l.Out, 0, l.DW, l.Out)
+			kernels.Sgemm(true, false, l.In, l.Out, batch, 1, in, l.In, w.d[i], l.Out,
+				0, l.DW, l.Out)
 			kernels.SumRows(l.DB, w.d[i])
 		}
 		if i > lowest {
