@@ -59,10 +59,16 @@ func ClipGlobalNorm(params []Param, maxNorm float64) (norm float64) {
 		panic(fmt.Sprintf("sgd: ClipGlobalNorm: maxNorm = %v, want maxNorm ≥ 0", maxNorm))
 	}
 	norm = GlobalNorm(params)
+	clipTo(params, maxNorm, norm)
+	return norm
+}
+
+// clipTo scales the gradients, whose global norm is norm, by maxNorm/norm
+// if norm exceeds maxNorm and is finite.
+func clipTo(params []Param, maxNorm, norm float64) {
 	if norm > maxNorm && !math.IsInf(norm, 1) {
 		scaleGrads(params, float32(maxNorm/norm))
 	}
-	return norm
 }
 
 // NormalizeGlobal scales all the gradients so that their global norm is

@@ -26,9 +26,11 @@ type Loader interface {
 
 // Trainer runs mini-batch training: each epoch visits the n samples once,
 // in batches of BatchSize reshuffled every epoch from Seed (see Batches;
-// the last batch of an epoch may be short), and after each batch clips the
-// gradient if ClipNorm is set and takes one step of Optimizer at the rate
-// Schedule gives for that step.
+// the last batch of an epoch may be short), and after each batch computes
+// the gradient's global norm (one pass over the gradients), stops if the
+// loss or the norm is NaN or infinite, clips the gradient if ClipNorm is
+// set and takes one step of Optimizer at the rate Schedule gives for that
+// step.
 //
 // Training stops after MaxEpochs epochs or MaxSteps steps (0 meaning no
 // limit), or at the end of the first epoch whose loss is below TargetLoss
@@ -43,8 +45,8 @@ type Trainer struct {
 	MaxEpochs, MaxSteps int
 	TargetLoss          float64
 
-	// ClipNorm, if positive, clips the global gradient norm before every
-	// step (see ClipGlobalNorm).
+	// ClipNorm, if positive, clips the global gradient norm to ClipNorm
+	// before every step (as ClipGlobalNorm does).
 	ClipNorm float64
 
 	Seed uint64
@@ -77,7 +79,7 @@ type EpochStats struct {
 	Steps        int     // steps taken since the start of the run
 	Loss         float64 // mean training loss of the epoch's batches, weighted by their sizes
 	ValLoss      float64 // the loss Validate returned, NaN without Validate
-	TrainSeconds float64 // spent in Batch, clipping and Step during the epoch
+	TrainSeconds float64 // in Batch, the norm, clipping and Step during the epoch
 }
 
 // Result describes a run.
@@ -86,7 +88,7 @@ type Result struct {
 	Steps        int        // steps taken
 	Loss         float64    // of the last epoch that ended (NaN if none), as in EpochStats
 	ValLoss      float64    // of the last epoch that ended (NaN if none), as in EpochStats
-	TrainSeconds float64    // spent in Batch, clipping and Step over the run
+	TrainSeconds float64    // in Batch, the norm, clipping and Step over the run
 	Stop         StopReason // the rule that ended the run; StopError with an error
 }
 
@@ -114,15 +116,13 @@ func (r StopReason) String() string {
 	return fmt.Sprintf("StopReason(%d)", int(r))
 }
 
-// DivergedError reports a batch whose loss, or whose gradient norm when
-// clipping, is NaN or infinite. Its update was not applied: the parameters
-// are those the previous step left. (A NaN gradient with a finite loss is
-// noticed only when clipping; otherwise it shows as a NaN loss at the next
-// batch, after its update.)
+// DivergedError reports a batch whose loss, or the global norm of whose
+// gradient, is NaN or infinite. Its update was not applied: the parameters
+// are those the previous step left.
 type DivergedError struct {
 	Epoch, Step int     // counted from 0; Step as given to the Schedule
 	Loss        float64 // the batch's loss
-	GradNorm    float64 // the gradient norm if it was the problem, else 0
+	GradNorm    float64 // the gradient's global norm; 0 when the loss is not finite
 }
 
 func (e *DivergedError) Error() string {
@@ -147,9 +147,12 @@ func (t *Trainer) check(n int) error {
 	case n <= 0:
 		return fmt.Errorf("sgd: Trainer: %d samples, want > 0", n)
 	case t.StartEpoch < 0 || t.StartStep < 0:
-		return fmt.Errorf("sgd: Trainer: StartEpoch = %d, StartStep = %d, want ≥ 0", t.StartEpoch, t.StartStep)
-	case t.MaxEpochs > 0 && t.StartEpoch >= t.MaxEpochs || t.MaxSteps > 0 && t.StartStep >= t.MaxSteps:
-		return fmt.Errorf("sgd: Trainer: nothing left to do: starting at epoch %d, step %d of %d, %d",
+		return fmt.Errorf("sgd: Trainer: StartEpoch = %d, StartStep = %d, want ≥ 0",
+			t.StartEpoch, t.StartStep)
+	case t.MaxEpochs > 0 && t.StartEpoch >= t.MaxEpochs ||
+		t.MaxSteps > 0 && t.StartStep >= t.MaxSteps:
+		return fmt.Errorf("sgd: Trainer: nothing left to do: "+
+			"starting at epoch %d, step %d of %d, %d",
 			t.StartEpoch, t.StartStep, t.MaxEpochs, t.MaxSteps)
 	case t.MaxEpochs < 0 || t.MaxSteps < 0:
 		return fmt.Errorf("sgd: Trainer: MaxEpochs = %d, MaxSteps = %d, want ≥ 0",
@@ -165,7 +168,8 @@ func (t *Trainer) check(n int) error {
 
 // Run trains m on n samples, numbered 0 to n−1, until a stopping rule
 // holds. It returns an error, before any step, if the Trainer is
-// incomplete, and a *DivergedError if the training diverges.
+// incomplete, and a *DivergedError, naming the step, if the training
+// diverges: if a batch's loss or a gradient element is NaN or infinite.
 func (t *Trainer) Run(m Model, n int) (Result, error) {
 	if err := t.check(n); err != nil {
 		return Result{}, err
@@ -188,17 +192,21 @@ func (t *Trainer) Run(m Model, n int) (Result, error) {
 				l.Load(idx)
 			}
 
-			// Only Batch, clipping and Step are timed.
+			// Only Batch, the norm, clipping and Step are timed.
 			start := time.Now()
 			loss := m.Batch(idx)
 			norm := 0.0
-			if isFinite(loss) && t.ClipNorm > 0 {
-				norm = ClipGlobalNorm(params, t.ClipNorm)
+			if isFinite(loss) {
+				// NaN or infinite only if a gradient element is.
+				norm = GlobalNorm(params)
 			}
 			if !isFinite(loss) || !isFinite(norm) {
 				res.TrainSeconds += time.Since(start).Seconds()
 				err := &DivergedError{Epoch: epoch, Step: res.Steps, Loss: loss, GradNorm: norm}
 				return res, err
+			}
+			if t.ClipNorm > 0 {
+				clipTo(params, t.ClipNorm, norm)
 			}
 			t.Optimizer.Step(params, t.Schedule.LR(res.Steps))
 			d := time.Since(start).Seconds()

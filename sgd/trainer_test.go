@@ -244,8 +244,9 @@ func TestTrainerErrors(t *testing.T) {
 }
 
 // TestTrainerDiverges makes the loss or gradient non-finite at a known call
-// of Batch and checks the error names its epoch and step and that the
-// parameters are those a run stopped just before it leaves.
+// of Batch, with clipping and without, and checks the error names its epoch
+// and step and that the parameters are those a run stopped just before it
+// leaves: a NaN or infinite gradient with a finite loss is never applied.
 func TestTrainerDiverges(t *testing.T) {
 	const n, batch = 20, 6 // 4 batches per epoch
 	nan, inf := math.NaN(), math.Inf(1)
@@ -261,6 +262,10 @@ func TestTrainerDiverges(t *testing.T) {
 		{"Inf loss", 0, inf, 1, 0, 0, "+Inf", "loss is +Inf"},
 		{"-Inf loss", 4, math.Inf(-1), 1, 1, 1, "-Inf", "loss is -Inf"},
 		{"Inf gradient", 7, 0.5, inf, 1, 1, "", "gradient norm is +Inf"},
+		{"NaN gradient, clipping", 2, 0.5, nan, 1, 0, "", "gradient norm is NaN"},
+		{"NaN gradient, no clipping", 5, 0.5, nan, 0, 1, "", "gradient norm is NaN"},
+		{"Inf gradient, no clipping", 3, 0.5, inf, 0, 0, "", "gradient norm is +Inf"},
+		{"-Inf gradient, no clipping", 0, 0.5, math.Inf(-1), 0, 0, "", "gradient norm is +Inf"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
