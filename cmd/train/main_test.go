@@ -5,6 +5,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -119,13 +122,30 @@ func TestTrainEndToEnd(t *testing.T) {
 		t.Fatalf("two runs with one seed differ: %v, %v", a, b)
 	}
 
-	// Fine-tuning: pretrain on 0-4, then train only the new output layer on 5-9.
+	// Fine-tuning: pretrain on 0-4, then train only a new output layer on
+	// 5-9, as many classes.
 	pre := filepath.Join(t.TempDir(), "pre.model")
-	if _, _, err := runTrain(t, "-data", dir, "-digits", "0-4", "-epochs", "1", "-hidden", "32", "-out", pre); err != nil {
+	if _, _, err := runTrain(t, "-data", dir, "-digits", "0-4", "-epochs", "1", "-hidden", "32",
+		"-out", pre); err != nil {
 		t.Fatal(err)
 	}
 	ftPath := filepath.Join(t.TempDir(), "ft.model")
-	ft, _, err := runTrain(t, "-data", dir, "-digits", "5-9", "-init", pre, "-freeze", "1", "-epochs", "10", "-batch", "16", "-out", ftPath)
+	ftArgs := []string{"-data", dir, "-digits", "5-9", "-init", pre, "-new-output", "-freeze", "1",
+		"-epochs", "10", "-batch", "16", "-out", ftPath}
+	// The network these flags start from has the pretrained hidden layer
+	// and a new output layer: the one ReplaceOutput draws, not the old one.
+	start := startOf(t, ftArgs...)
+	old := loadModel(t, pre)
+	fresh := loadModel(t, pre)
+	fresh.ReplaceOutput(5, mlp.HeUniform, 1) // -initializer and -seed by default
+	if !sameBits(start.Layers[0].W, old.Layers[0].W) {
+		t.Fatal("-init -new-output did not keep the pretrained hidden layer")
+	}
+	if sameBits(start.Layers[1].W, old.Layers[1].W) || !sameBits(start.Layers[1].W, fresh.Layers[1].W) ||
+		!sameBits(start.Layers[1].B, fresh.Layers[1].B) {
+		t.Fatal("-init -new-output did not start from a new output layer")
+	}
+	ft, _, err := runTrain(t, ftArgs...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,14 +153,7 @@ func TestTrainEndToEnd(t *testing.T) {
 		t.Fatalf("fine-tuned network not described as frozen with a new output layer:\n%s", ft)
 	}
 	// The frozen layer did not move; the new output layer did train.
-	before, err := mlp.Load(pre)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after, err := mlp.Load(ftPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	before, after := old, loadModel(t, ftPath)
 	if !slices.Equal(before.Layers[0].W, after.Layers[0].W) || !slices.Equal(before.Layers[0].B, after.Layers[0].B) {
 		t.Fatal("fine-tuning changed the frozen layer")
 	}
@@ -149,6 +162,155 @@ func TestTrainEndToEnd(t *testing.T) {
 	}
 	if m := epochLine.FindAllStringSubmatch(ft, -1); len(m) != 10 || m[9][4] < "0.9" {
 		t.Fatalf("fine-tuning did not learn the new digits:\n%s", ft)
+	}
+}
+
+// loadModel loads a model file.
+func loadModel(t *testing.T, path string) *mlp.Network {
+	t.Helper()
+	n, err := mlp.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// startOf returns the network that train would start from with these
+// flags (which must name -init), for classes of -digits.
+func startOf(t *testing.T, args ...string) *mlp.Network {
+	t.Helper()
+	cfg, err := parseFlags(args, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	classes := 10
+	if cfg.digits != nil {
+		classes = len(cfg.digits)
+	}
+	n, err := buildNetwork(cfg, 784, classes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// sameBits reports whether a and b hold the same float32 bits.
+func sameBits(a, b []float32) bool {
+	return slices.EqualFunc(a, b, func(x, y float32) bool {
+		return math.Float32bits(x) == math.Float32bits(y)
+	})
+}
+
+// TestInitOutputLayer: -init keeps the model's output layer as it is,
+// -new-output replaces it by a new one whatever its width, and a model
+// whose outputs are not one per class is refused without -new-output.
+func TestInitOutputLayer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "m.model")
+	saved := mlp.New(784, mlp.CrossEntropy, mlp.Layer{Units: 16, Act: mlp.ReLU},
+		mlp.Layer{Units: 5, Act: mlp.Softmax})
+	saved.Init(mlp.XavierNormal, 9)
+	if err := saved.Save(path); err != nil {
+		t.Fatal(err)
+	}
+
+	kept := startOf(t, "-init", path, "-digits", "5-9")
+	for i, l := range kept.Layers {
+		if !sameBits(l.W, saved.Layers[i].W) || !sameBits(l.B, saved.Layers[i].B) {
+			t.Fatalf("-init without -new-output changed layer %d", i)
+		}
+	}
+
+	for _, digits := range []string{"5-9", "0-9", "3,8"} {
+		n := startOf(t, "-init", path, "-digits", digits, "-new-output", "-initializer", "he-normal",
+			"-seed", "4")
+		want := loadModel(t, path)
+		want.ReplaceOutput(n.Outputs(), mlp.HeNormal, 4)
+		head := n.Layers[1]
+		if !sameBits(n.Layers[0].W, saved.Layers[0].W) || head.Frozen ||
+			!sameBits(head.W, want.Layers[1].W) || !sameBits(head.B, want.Layers[1].B) ||
+			len(head.B) == 5 && sameBits(head.W, saved.Layers[1].W) {
+			t.Fatalf("-digits %s -new-output: not the pretrained hidden layer and a new head", digits)
+		}
+	}
+
+	cfg, err := parseFlags([]string{"-init", path}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := buildNetwork(cfg, 784, 10); err == nil || !strings.Contains(err.Error(),
+		"the model has 5 outputs, the data 10 classes: give -new-output") {
+		t.Fatalf("-init of a 5-class model for 10 classes: error %v", err)
+	}
+}
+
+// TestRunLength: the schedule spans the smaller of the -epochs and
+// -max-steps bounds, and a run bounded by neither has no length.
+func TestRunLength(t *testing.T) {
+	cases := []struct{ epochs, maxSteps, perEpoch, want int }{
+		{2, 5, 10, 5},   // -max-steps first
+		{2, 50, 10, 20}, // -epochs first
+		{0, 7, 10, 7},
+		{3, 0, 10, 30},
+		{0, 0, 10, 0},                         // -target-loss alone
+		{math.MaxInt / 2, 0, 10, math.MaxInt}, // more steps than an int holds
+		{3, 0, 0, 3},
+	}
+	for _, c := range cases {
+		cfg := &config{epochs: c.epochs, maxSteps: c.maxSteps}
+		if got := runLength(cfg, c.perEpoch); got != c.want {
+			t.Errorf("-epochs %d -max-steps %d, %d steps an epoch: run length %d, want %d",
+				c.epochs, c.maxSteps, c.perEpoch, got, c.want)
+		}
+	}
+}
+
+// TestScheduleSpansTheRun: with -epochs 1 and -max-steps 100 at 25 steps an
+// epoch, each schedule reaches its end at step 25, where the run ends, after
+// a warm-up or not (the length was once -max-steps whenever it was set).
+// A run with no length refuses a schedule that needs one (it once decayed
+// to 0 after its first step and never reached the target).
+func TestScheduleSpansTheRun(t *testing.T) {
+	const perEpoch, lr = 25, 0.5
+	for _, warm := range []int{0, 5} {
+		for _, name := range []string{"constant", "step", "exp", "cosine"} {
+			cfg, err := parseFlags([]string{"-epochs", "1", "-max-steps", "100", "-schedule", name,
+				"-lr", "0.5", "-warmup", fmt.Sprint(warm)}, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := schedule(cfg, runLength(cfg, perEpoch))
+			first, last, end := s.LR(warm), s.LR(24), s.LR(25)
+			var want float64 // at step 25
+			switch name {
+			case "constant":
+				want = lr
+			case "step":
+				want = lr * 0.001 // three decays of ×0.1
+			case "exp":
+				want = lr * 0.01
+			}
+			if math.Abs(float64(first)-lr) > 1e-6 || !(last > 0) ||
+				math.Abs(float64(end)-want) > 1e-6*lr {
+				t.Errorf("-schedule %s -warmup %d: rate %v after the warm-up, %v at step 24, "+
+					"%v at step 25; want %v, > 0, %v", name, warm, first, last, end, lr, want)
+			}
+		}
+	}
+
+	// A run stopped by -target-loss alone has no length: a schedule that
+	// needs one is refused, a constant one trains until the target.
+	_, _, err := runTrain(t, "-epochs", "0", "-target-loss", "0.5")
+	if err == nil || !strings.Contains(err.Error(), "-schedule cosine needs the length of the run") {
+		t.Errorf("-epochs 0 -target-loss 0.5: error %v", err)
+	}
+	dir := fakeMNIST(t, 600, 100)
+	out, _, err := runTrain(t, "-data", dir, "-epochs", "0", "-target-loss", "0.5",
+		"-schedule", "constant", "-batch", "32", "-hidden", "32", "-out", "", "-checkpoint", "none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, `stop="target loss"`) {
+		t.Fatalf("-target-loss alone did not stop at the target:\n%s", out)
 	}
 }
 
@@ -172,6 +334,8 @@ func TestTrainErrors(t *testing.T) {
 		"-initializer \"zeros\"":        {"-initializer", "zeros"},
 		"-epochs, -max-steps, -warmup":  {"-warmup", "-1"},
 		"saving /proc/self/x.model":     {"-data", dir, "-epochs", "1", "-out", "/proc/self/x.model"},
+		"-new-output replaces":          {"-new-output"},
+		"-schedule exp needs the":       {"-max-steps", "0", "-epochs", "0", "-target-loss", "1", "-schedule", "exp"},
 	}
 	for want, args := range cases {
 		_, stderr, err := runTrain(t, args...)
