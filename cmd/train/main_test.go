@@ -141,8 +141,9 @@ func TestTrainEndToEnd(t *testing.T) {
 	if !sameBits(start.Layers[0].W, old.Layers[0].W) {
 		t.Fatal("-init -new-output did not keep the pretrained hidden layer")
 	}
-	if sameBits(start.Layers[1].W, old.Layers[1].W) || !sameBits(start.Layers[1].W, fresh.Layers[1].W) ||
-		!sameBits(start.Layers[1].B, fresh.Layers[1].B) {
+	head := start.Layers[1]
+	if sameBits(head.W, old.Layers[1].W) || !sameBits(head.W, fresh.Layers[1].W) ||
+		!sameBits(head.B, fresh.Layers[1].B) {
 		t.Fatal("-init -new-output did not start from a new output layer")
 	}
 	ft, _, err := runTrain(t, ftArgs...)
@@ -221,15 +222,16 @@ func TestInitOutputLayer(t *testing.T) {
 	}
 
 	for _, digits := range []string{"5-9", "0-9", "3,8"} {
-		n := startOf(t, "-init", path, "-digits", digits, "-new-output", "-initializer", "he-normal",
-			"-seed", "4")
+		n := startOf(t, "-init", path, "-digits", digits, "-new-output",
+			"-initializer", "he-normal", "-seed", "4")
 		want := loadModel(t, path)
 		want.ReplaceOutput(n.Outputs(), mlp.HeNormal, 4)
 		head := n.Layers[1]
 		if !sameBits(n.Layers[0].W, saved.Layers[0].W) || head.Frozen ||
 			!sameBits(head.W, want.Layers[1].W) || !sameBits(head.B, want.Layers[1].B) ||
 			len(head.B) == 5 && sameBits(head.W, saved.Layers[1].W) {
-			t.Fatalf("-digits %s -new-output: not the pretrained hidden layer and a new head", digits)
+			t.Fatalf("-digits %s -new-output: not the pretrained hidden layer and a new head",
+				digits)
 		}
 	}
 
@@ -300,12 +302,14 @@ func TestScheduleSpansTheRun(t *testing.T) {
 	// A run stopped by -target-loss alone has no length: a schedule that
 	// needs one is refused, a constant one trains until the target.
 	_, _, err := runTrain(t, "-epochs", "0", "-target-loss", "0.5")
-	if err == nil || !strings.Contains(err.Error(), "-schedule cosine needs the length of the run") {
+	want := "-schedule cosine needs the length of the run"
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("-epochs 0 -target-loss 0.5: error %v", err)
 	}
 	dir := fakeMNIST(t, 600, 100)
 	out, _, err := runTrain(t, "-data", dir, "-epochs", "0", "-target-loss", "0.5",
-		"-schedule", "constant", "-batch", "32", "-hidden", "32", "-out", "", "-checkpoint", "none")
+		"-schedule", "constant", "-batch", "32", "-hidden", "32", "-out", "",
+		"-checkpoint", "none")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +339,7 @@ func TestTrainErrors(t *testing.T) {
 		"-epochs, -max-steps, -warmup":  {"-warmup", "-1"},
 		"saving /proc/self/x.model":     {"-data", dir, "-epochs", "1", "-out", "/proc/self/x.model"},
 		"-new-output replaces":          {"-new-output"},
-		"-schedule exp needs the":       {"-max-steps", "0", "-epochs", "0", "-target-loss", "1", "-schedule", "exp"},
+		"-schedule exp needs the":       {"-epochs", "0", "-target-loss", "1", "-schedule", "exp"},
 	}
 	for want, args := range cases {
 		_, stderr, err := runTrain(t, args...)
