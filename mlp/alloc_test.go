@@ -47,6 +47,9 @@ func allocNet(rows int) (*Network, []float32, []int32) {
 // run, where a collection empties that pool or the worker releases a job
 // on another P; a free list that the collector leaves alone would end it.
 func TestStepAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop items at random")
+	}
 	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	prev := kernels.SetThreads(2)
 	defer kernels.SetThreads(prev)
@@ -94,8 +97,9 @@ func TestStepAllocs(t *testing.T) {
 
 	// A Trainer run allocates per run (the batch order, the parameter list)
 	// and per epoch, but not per step: runs of 1 and of 3 steps in one
-	// epoch must allocate alike. One thread: the GEMM's are counted above,
-	// and a single run is too few to average out the pool's odd miss.
+	// epoch must allocate alike. On one thread: two threads are covered
+	// above, and the job the parallel GEMM allocates now and then (see the
+	// TODO) would make the count of a single run unreliable.
 	kernels.SetThreads(1)
 	net, x, labels := allocNet(3 * batch)
 	s := &Samples{Net: net, X: x, Labels: labels}
