@@ -17,9 +17,7 @@
 // The forward pass of each layer is one fused GEMM (the product, the bias
 // and the activation in one pass over the output); the backward pass
 // computes each delta δ^l = (δ^(l+1)·W^(l+1)ᵀ) ⊙ σ'(z^l) with one fused GEMM
-// too. After the first step at a batch size, a step allocates nothing of
-// its own (a GEMM that kernels cuts between threads may, rarely, allocate
-// a job record).
+// too. After the first step at a batch size, a step allocates nothing.
 package mlp
 
 import (
