@@ -43,13 +43,16 @@ func deltaRow(p *Impl, act Activation, dst, x []float32) {
 }
 
 // fusedShapes are the (m, n, k) every fused form is tested at on p: the
-// micro-tile edges, k = 0, and a product large enough to run on several
-// threads.
+// micro-tile edges, those of the narrow micro-kernel and of the epilogues'
+// vectors (NR/2, NR/2 + 1 columns; the epilogues do rows in groups of up
+// to four, so m also leaves every remainder), k = 0, and a product large
+// enough to run on several threads.
 func fusedShapes(p *Impl) [][3]int {
 	g := p.gm
 	return [][3]int{
 		{1, 1, 1}, {g.mr, g.nr, 7}, {g.mr + 1, g.nr + 1, 3}, {g.mr - 1, g.nr - 1, 33},
 		{2*g.mr + 3, 3*g.nr - 5, 65}, {5, 10, 0}, {37, 10, 129}, {130, 260, 150},
+		{g.mr + 3, g.nr / 2, 9}, {g.mr + 2, g.nr/2 + 1, 5}, {6, 3, 4}, {g.mr + 1, g.nr/2 - 1, 2},
 	}
 }
 

@@ -57,49 +57,109 @@ func (f *File) Tile(t *kernel.Tile, m Micro) {
 		}
 	}
 
+	// The rows of C may lie closer together than a vector (an output layer
+	// of 10 columns): a row's load then overlaps, in the CPU's view, the
+	// vector the previous row stored, and waits for that store to reach
+	// the cache. Rows are therefore done a group at a time, every load of
+	// the group before any store, and the vectors of a row that hold no
+	// column are skipped rather than stored under an empty mask.
 	done := name + "_done"
-	rowLoop := func(label string, masked bool) {
+	rowLoop := func(label string, masked bool, u int) {
 		mask := func(v int) reg.Register {
 			if masked {
 				return masks[v]
 			}
 			return nil
 		}
-		f.Label(label)
-		f.TESTQ(mr, mr)
-		f.JZ(operand.LabelRef(done))
-		envs := g.lower(V, func(v int, op kernel.Op) operandOf {
-			switch op.In {
-			case 0, 2:
-				base := c
-				if op.In == 2 {
-					base = x
-				}
-				r := f.vec()
-				f.load(operand.Mem{Base: base, Disp: 4 * L * v}, mask(v), r)
-				return operandOf{r: r, owned: true}
-			default:
-				return operandOf{r: bias[v]}
-			}
-		})
-		for v, env := range envs {
-			f.store(env[body.Result].r, operand.Mem{Base: c, Disp: 4 * L * v}, mask(v))
-			if t.StoreZ {
-				f.store(env[z].r, operand.Mem{Base: x, Disp: 4 * L * v}, mask(v))
-			}
+		// u·group vectors in flight; AVX2's 16 registers also hold the
+		// bias and the column masks, and take two at most.
+		inFlight := t.Unroll
+		if !f.ISA.EVEX {
+			inFlight = min(inFlight, 2)
 		}
-		f.ADDQ(ldc, c)
-		f.ADDQ(ldx, x)
-		f.DECQ(mr)
-		f.JMP(operand.LabelRef(label))
+		group := max(1, inFlight/u)
+		// Row r of a group is at cs[r/2] (+ ldc for odd r), cs[i] being
+		// 2i rows past c; the same for x.
+		cs, xs := []reg.Register{c}, []reg.Register{x}
+		for i := 1; i < (group+1)/2; i++ {
+			cs, xs = append(cs, f.GP64()), append(xs, f.GP64())
+		}
+		rowMem := func(bases []reg.Register, ld reg.Register, r, v int) operand.Mem {
+			m := operand.Mem{Base: bases[r/2], Disp: 4 * L * v}
+			if r%2 == 1 {
+				m.Index, m.Scale = ld, 1
+			}
+			return m
+		}
+		sizes := []int{group}
+		if group > 1 {
+			sizes = append(sizes, 1)
+		}
+		f.Label(label)
+		for _, rows := range sizes {
+			lbl, next := fmt.Sprintf("%s_%d", label, rows), done
+			if rows > 1 {
+				next = fmt.Sprintf("%s_%d", label, 1)
+			}
+			f.Label(lbl)
+			f.CMPQ(mr, operand.U32(rows))
+			f.JL(operand.LabelRef(next))
+			for i := 1; i < (rows+1)/2; i++ {
+				f.LEAQ(operand.Mem{Base: cs[i-1], Index: ldc, Scale: 2}, cs[i])
+				f.LEAQ(operand.Mem{Base: xs[i-1], Index: ldx, Scale: 2}, xs[i])
+			}
+			envs := g.lower(rows*u, func(cp int, op kernel.Op) operandOf {
+				r, v := cp/u, cp%u
+				switch op.In {
+				case 0, 2:
+					m := rowMem(cs, ldc, r, v)
+					if op.In == 2 {
+						m = rowMem(xs, ldx, r, v)
+					}
+					reg := f.vec()
+					f.load(m, mask(v), reg)
+					return operandOf{r: reg, owned: true}
+				default:
+					return operandOf{r: bias[v]}
+				}
+			})
+			for cp, env := range envs {
+				r, v := cp/u, cp%u
+				f.store(env[body.Result].r, rowMem(cs, ldc, r, v), mask(v))
+				if t.StoreZ {
+					f.store(env[z].r, rowMem(xs, ldx, r, v), mask(v))
+				}
+			}
+			if rows == 1 {
+				f.ADDQ(ldc, c)
+				f.ADDQ(ldx, x)
+			} else {
+				if rows%2 == 1 {
+					panic("tile: a row group of odd size")
+				}
+				last := (rows+1)/2 - 1
+				f.LEAQ(operand.Mem{Base: cs[last], Index: ldc, Scale: 2}, c)
+				f.LEAQ(operand.Mem{Base: xs[last], Index: ldx, Scale: 2}, x)
+			}
+			f.SUBQ(operand.U32(rows), mr)
+			f.JMP(operand.LabelRef(lbl))
+		}
 	}
 	if !f.ISA.EVEX {
 		f.CMPQ(nr, operand.U32(m.NR))
 		f.JEQ(operand.LabelRef(name + "_full"))
 	}
-	rowLoop(name+"_row", true)
+	for u := 1; u < V; u++ {
+		f.CMPQ(nr, operand.U32(u*L))
+		f.JLE(operand.LabelRef(fmt.Sprintf("%s_cols%d", name, u)))
+	}
+	for u := V; u >= 1; u-- {
+		f.Comment(fmt.Sprintf("Columns in %d vector(s) of a row.", u))
+		rowLoop(fmt.Sprintf("%s_cols%d", name, u), true, u)
+	}
 	if !f.ISA.EVEX {
-		rowLoop(name+"_full", false)
+		f.Comment("Whole rows of NR columns, without masks.")
+		rowLoop(name+"_full", false, V)
 	}
 	f.Label(done)
 	f.VZEROUPPER()

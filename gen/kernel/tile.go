@@ -12,6 +12,12 @@ type Tile struct {
 	StoreZ bool // stores z to x[i, j]
 	Alpha  bool // uses the scalar alpha
 
+	// Unroll is how many vectors of the body may be in flight at once:
+	// the rows of a group times the vectors of a row. Four at most: each
+	// comparison takes one of the seven opmasks of AVX-512, and two hold
+	// the column masks.
+	Unroll int
+
 	// Body computes one vector of results from c, bias and cached (each
 	// only when the Tile reads it) and alpha.
 	Body func(b *Builder, c, bias, cached, alpha Value) (z, out Value)
@@ -35,18 +41,19 @@ type activation struct {
 	name, what string
 	f          func(b *Builder, z, alpha Value) Value
 	alpha      bool
+	unroll     int // as the elementwise kernel of the activation
 }
 
 var activations = []activation{
-	{"Identity", "z", func(b *Builder, z, _ Value) Value { return z }, false},
+	{"Identity", "z", func(b *Builder, z, _ Value) Value { return z }, false, 4},
 	{"Relu", "max(z, 0)", func(b *Builder, z, _ Value) Value {
 		return b.Select(b.Less(z, b.Const(0)), b.Const(0), z)
-	}, false},
+	}, false, 4},
 	{"LeakyRelu", "z, or alpha·z where z < 0", func(b *Builder, z, a Value) Value {
 		return b.Select(b.Less(z, b.Const(0)), b.Mul(a, z), z)
-	}, true},
-	{"Sigmoid", "1/(1+e^−z)", func(b *Builder, z, _ Value) Value { return Sigmoid(b, z) }, false},
-	{"Tanh", "tanh(z)", func(b *Builder, z, _ Value) Value { return Tanh(b, z) }, false},
+	}, true, 4},
+	{"Sigmoid", "1/(1+e^−z)", func(b *Builder, z, _ Value) Value { return Sigmoid(b, z) }, false, 2},
+	{"Tanh", "tanh(z)", func(b *Builder, z, _ Value) Value { return Tanh(b, z) }, false, 2},
 }
 
 // Tiles lists the tile epilogues, in the order of the table package
@@ -61,7 +68,7 @@ var Tiles = func() []*Tile {
 				name, also = name+"Z", " and z to x"
 			}
 			out = append(out, &Tile{
-				Name: name, Bias: true, StoreZ: storeZ, Alpha: a.alpha,
+				Name: name, Bias: true, StoreZ: storeZ, Alpha: a.alpha, Unroll: a.unroll,
 				Doc: []string{name + " stores " + a.what + " to C" + also + ", z = c + bias[j]."},
 				Body: func(b *Builder, c, bias, _, alpha Value) (Value, Value) {
 					z := b.Add(c, bias)
@@ -77,7 +84,7 @@ var Tiles = func() []*Tile {
 			continue
 		}
 		out = append(out, &Tile{
-			Name: k.Name, Cached: true, Alpha: k.Name == "LeakyReluDelta",
+			Name: k.Name, Cached: true, Alpha: k.Name == "LeakyReluDelta", Unroll: k.Unroll,
 			Doc: []string{k.Name + " stores c ⊙ σ'(x), the elementwise kernel of that name with grad = c."},
 			Body: func(b *Builder, c, _, cached, alpha Value) (Value, Value) {
 				return -1, k.Body(b, []Value{c, cached}, []Value{alpha})

@@ -755,10 +755,13 @@ TEXT ·TileBiasIdentityAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasIdentityAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasIdentityAVX2_cols1
 
-TileBiasIdentityAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileBiasIdentityAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasIdentityAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasIdentityAVX2_done
 	VMASKMOVPS (AX), Y0, Y4
 	VMASKMOVPS 32(AX), Y1, Y5
 	VADDPS     Y2, Y4, Y4
@@ -767,12 +770,41 @@ TileBiasIdentityAVX2_row:
 	VMASKMOVPS Y5, Y1, 32(AX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileBiasIdentityAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasIdentityAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasIdentityAVX2_cols1:
+TileBiasIdentityAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileBiasIdentityAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y3
+	VADDPS     Y2, Y1, Y1
+	VADDPS     Y2, Y3, Y3
+	VMASKMOVPS Y1, Y0, (AX)
+	VMASKMOVPS Y3, Y0, (AX)(CX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileBiasIdentityAVX2_cols1_2
+
+TileBiasIdentityAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasIdentityAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasIdentityAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasIdentityAVX2_full:
-	TESTQ   SI, SI
-	JZ      TileBiasIdentityAVX2_done
+TileBiasIdentityAVX2_full_1:
+	CMPQ    SI, $0x00000001
+	JL      TileBiasIdentityAVX2_done
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VADDPS  Y2, Y0, Y0
@@ -781,8 +813,8 @@ TileBiasIdentityAVX2_full:
 	VMOVUPS Y1, 32(AX)
 	ADDQ    CX, AX
 	ADDQ    BX, DX
-	DECQ    SI
-	JMP     TileBiasIdentityAVX2_full
+	SUBQ    $0x00000001, SI
+	JMP     TileBiasIdentityAVX2_full_1
 
 TileBiasIdentityAVX2_done:
 	VZEROUPPER
@@ -831,10 +863,13 @@ TEXT ·TileBiasIdentityZAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasIdentityZAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasIdentityZAVX2_cols1
 
-TileBiasIdentityZAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileBiasIdentityZAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasIdentityZAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasIdentityZAVX2_done
 	VMASKMOVPS (AX), Y0, Y4
 	VMASKMOVPS 32(AX), Y1, Y5
 	VADDPS     Y2, Y4, Y4
@@ -845,12 +880,44 @@ TileBiasIdentityZAVX2_row:
 	VMASKMOVPS Y5, Y1, 32(DX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileBiasIdentityZAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasIdentityZAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasIdentityZAVX2_cols1:
+TileBiasIdentityZAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileBiasIdentityZAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y3
+	VADDPS     Y2, Y1, Y1
+	VADDPS     Y2, Y3, Y3
+	VMASKMOVPS Y1, Y0, (AX)
+	VMASKMOVPS Y1, Y0, (DX)
+	VMASKMOVPS Y3, Y0, (AX)(CX*1)
+	VMASKMOVPS Y3, Y0, (DX)(BX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileBiasIdentityZAVX2_cols1_2
+
+TileBiasIdentityZAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasIdentityZAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VADDPS     Y2, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	VMASKMOVPS Y1, Y0, (DX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasIdentityZAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasIdentityZAVX2_full:
-	TESTQ   SI, SI
-	JZ      TileBiasIdentityZAVX2_done
+TileBiasIdentityZAVX2_full_1:
+	CMPQ    SI, $0x00000001
+	JL      TileBiasIdentityZAVX2_done
 	VMOVUPS (AX), Y0
 	VMOVUPS 32(AX), Y1
 	VADDPS  Y2, Y0, Y0
@@ -861,8 +928,8 @@ TileBiasIdentityZAVX2_full:
 	VMOVUPS Y1, 32(DX)
 	ADDQ    CX, AX
 	ADDQ    BX, DX
-	DECQ    SI
-	JMP     TileBiasIdentityZAVX2_full
+	SUBQ    $0x00000001, SI
+	JMP     TileBiasIdentityZAVX2_full_1
 
 TileBiasIdentityZAVX2_done:
 	VZEROUPPER
@@ -911,10 +978,13 @@ TEXT ·TileBiasReluAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasReluAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasReluAVX2_cols1
 
-TileBiasReluAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileBiasReluAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasReluAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasReluAVX2_done
 	VMASKMOVPS (AX), Y0, Y4
 	VMASKMOVPS 32(AX), Y1, Y5
 	VADDPS     Y2, Y4, Y4
@@ -927,12 +997,47 @@ TileBiasReluAVX2_row:
 	VMASKMOVPS Y5, Y1, 32(AX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileBiasReluAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasReluAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasReluAVX2_cols1:
+TileBiasReluAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileBiasReluAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y3
+	VADDPS     Y2, Y1, Y1
+	VADDPS     Y2, Y3, Y3
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y4
+	VCMPPS     $0x01, c00000000<>+0(SB), Y3, Y5
+	VBLENDVPS  Y4, c00000000<>+0(SB), Y1, Y1
+	VBLENDVPS  Y5, c00000000<>+0(SB), Y3, Y3
+	VMASKMOVPS Y1, Y0, (AX)
+	VMASKMOVPS Y3, Y0, (AX)(CX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileBiasReluAVX2_cols1_2
+
+TileBiasReluAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasReluAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VADDPS     Y2, Y1, Y1
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y3
+	VBLENDVPS  Y3, c00000000<>+0(SB), Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasReluAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasReluAVX2_full:
-	TESTQ     SI, SI
-	JZ        TileBiasReluAVX2_done
+TileBiasReluAVX2_full_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasReluAVX2_done
 	VMOVUPS   (AX), Y0
 	VMOVUPS   32(AX), Y1
 	VADDPS    Y2, Y0, Y0
@@ -945,8 +1050,8 @@ TileBiasReluAVX2_full:
 	VMOVUPS   Y1, 32(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileBiasReluAVX2_full
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasReluAVX2_full_1
 
 TileBiasReluAVX2_done:
 	VZEROUPPER
@@ -1005,10 +1110,13 @@ TEXT ·TileBiasReluZAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasReluZAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasReluZAVX2_cols1
 
-TileBiasReluZAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileBiasReluZAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasReluZAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasReluZAVX2_done
 	VMASKMOVPS (AX), Y0, Y4
 	VMASKMOVPS 32(AX), Y1, Y5
 	VADDPS     Y2, Y4, Y4
@@ -1023,12 +1131,50 @@ TileBiasReluZAVX2_row:
 	VMASKMOVPS Y5, Y1, 32(DX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileBiasReluZAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasReluZAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasReluZAVX2_cols1:
+TileBiasReluZAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileBiasReluZAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y3
+	VADDPS     Y2, Y1, Y1
+	VADDPS     Y2, Y3, Y3
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y4
+	VCMPPS     $0x01, c00000000<>+0(SB), Y3, Y5
+	VBLENDVPS  Y4, c00000000<>+0(SB), Y1, Y4
+	VBLENDVPS  Y5, c00000000<>+0(SB), Y3, Y5
+	VMASKMOVPS Y4, Y0, (AX)
+	VMASKMOVPS Y1, Y0, (DX)
+	VMASKMOVPS Y5, Y0, (AX)(CX*1)
+	VMASKMOVPS Y3, Y0, (DX)(BX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileBiasReluZAVX2_cols1_2
+
+TileBiasReluZAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasReluZAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VADDPS     Y2, Y1, Y1
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y3
+	VBLENDVPS  Y3, c00000000<>+0(SB), Y1, Y3
+	VMASKMOVPS Y3, Y0, (AX)
+	VMASKMOVPS Y1, Y0, (DX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasReluZAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasReluZAVX2_full:
-	TESTQ     SI, SI
-	JZ        TileBiasReluZAVX2_done
+TileBiasReluZAVX2_full_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasReluZAVX2_done
 	VMOVUPS   (AX), Y0
 	VMOVUPS   32(AX), Y1
 	VADDPS    Y2, Y0, Y0
@@ -1043,8 +1189,8 @@ TileBiasReluZAVX2_full:
 	VMOVUPS   Y1, 32(DX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileBiasReluZAVX2_full
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasReluZAVX2_full_1
 
 TileBiasReluZAVX2_done:
 	VZEROUPPER
@@ -1094,10 +1240,13 @@ TEXT ·TileBiasLeakyReluAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y4
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasLeakyReluAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasLeakyReluAVX2_cols1
 
-TileBiasLeakyReluAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileBiasLeakyReluAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasLeakyReluAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasLeakyReluAVX2_done
 	VMASKMOVPS (AX), Y0, Y5
 	VMASKMOVPS 32(AX), Y1, Y6
 	VADDPS     Y3, Y5, Y5
@@ -1112,12 +1261,50 @@ TileBiasLeakyReluAVX2_row:
 	VMASKMOVPS Y6, Y1, 32(AX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileBiasLeakyReluAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasLeakyReluAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasLeakyReluAVX2_cols1:
+TileBiasLeakyReluAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileBiasLeakyReluAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y4
+	VADDPS     Y3, Y1, Y1
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y5
+	VCMPPS     $0x01, c00000000<>+0(SB), Y4, Y6
+	VMULPS     Y1, Y2, Y7
+	VMULPS     Y4, Y2, Y8
+	VBLENDVPS  Y5, Y7, Y1, Y1
+	VBLENDVPS  Y6, Y8, Y4, Y4
+	VMASKMOVPS Y1, Y0, (AX)
+	VMASKMOVPS Y4, Y0, (AX)(CX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileBiasLeakyReluAVX2_cols1_2
+
+TileBiasLeakyReluAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasLeakyReluAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VADDPS     Y3, Y1, Y1
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y4
+	VMULPS     Y1, Y2, Y5
+	VBLENDVPS  Y4, Y5, Y1, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasLeakyReluAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasLeakyReluAVX2_full:
-	TESTQ     SI, SI
-	JZ        TileBiasLeakyReluAVX2_done
+TileBiasLeakyReluAVX2_full_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasLeakyReluAVX2_done
 	VMOVUPS   (AX), Y0
 	VMOVUPS   32(AX), Y1
 	VADDPS    Y3, Y0, Y0
@@ -1132,8 +1319,8 @@ TileBiasLeakyReluAVX2_full:
 	VMOVUPS   Y1, 32(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileBiasLeakyReluAVX2_full
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasLeakyReluAVX2_full_1
 
 TileBiasLeakyReluAVX2_done:
 	VZEROUPPER
@@ -1183,10 +1370,13 @@ TEXT ·TileBiasLeakyReluZAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y4
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasLeakyReluZAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasLeakyReluZAVX2_cols1
 
-TileBiasLeakyReluZAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileBiasLeakyReluZAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasLeakyReluZAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasLeakyReluZAVX2_done
 	VMASKMOVPS (AX), Y0, Y5
 	VMASKMOVPS 32(AX), Y1, Y6
 	VADDPS     Y3, Y5, Y5
@@ -1203,12 +1393,53 @@ TileBiasLeakyReluZAVX2_row:
 	VMASKMOVPS Y6, Y1, 32(DX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileBiasLeakyReluZAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasLeakyReluZAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasLeakyReluZAVX2_cols1:
+TileBiasLeakyReluZAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileBiasLeakyReluZAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y4
+	VADDPS     Y3, Y1, Y1
+	VADDPS     Y3, Y4, Y4
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y5
+	VCMPPS     $0x01, c00000000<>+0(SB), Y4, Y6
+	VMULPS     Y1, Y2, Y7
+	VMULPS     Y4, Y2, Y8
+	VBLENDVPS  Y5, Y7, Y1, Y5
+	VBLENDVPS  Y6, Y8, Y4, Y6
+	VMASKMOVPS Y5, Y0, (AX)
+	VMASKMOVPS Y1, Y0, (DX)
+	VMASKMOVPS Y6, Y0, (AX)(CX*1)
+	VMASKMOVPS Y4, Y0, (DX)(BX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileBiasLeakyReluZAVX2_cols1_2
+
+TileBiasLeakyReluZAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileBiasLeakyReluZAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VADDPS     Y3, Y1, Y1
+	VCMPPS     $0x01, c00000000<>+0(SB), Y1, Y4
+	VMULPS     Y1, Y2, Y5
+	VBLENDVPS  Y4, Y5, Y1, Y4
+	VMASKMOVPS Y4, Y0, (AX)
+	VMASKMOVPS Y1, Y0, (DX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileBiasLeakyReluZAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasLeakyReluZAVX2_full:
-	TESTQ     SI, SI
-	JZ        TileBiasLeakyReluZAVX2_done
+TileBiasLeakyReluZAVX2_full_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasLeakyReluZAVX2_done
 	VMOVUPS   (AX), Y0
 	VMOVUPS   32(AX), Y1
 	VADDPS    Y3, Y0, Y0
@@ -1225,8 +1456,8 @@ TileBiasLeakyReluZAVX2_full:
 	VMOVUPS   Y1, 32(DX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileBiasLeakyReluZAVX2_full
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasLeakyReluZAVX2_full_1
 
 TileBiasLeakyReluZAVX2_done:
 	VZEROUPPER
@@ -1275,10 +1506,13 @@ TEXT ·TileBiasSigmoidAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasSigmoidAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasSigmoidAVX2_cols1
 
-TileBiasSigmoidAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileBiasSigmoidAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasSigmoidAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasSigmoidAVX2_done
 	VMASKMOVPS   (AX), Y0, Y4
 	VMASKMOVPS   32(AX), Y1, Y5
 	VADDPS       Y2, Y4, Y4
@@ -1343,12 +1577,125 @@ TileBiasSigmoidAVX2_row:
 	VMASKMOVPS   Y5, Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasSigmoidAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasSigmoidAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasSigmoidAVX2_cols1:
+TileBiasSigmoidAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileBiasSigmoidAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y3
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y2, Y3, Y3
+	VORPS        c80000000<>+0(SB), Y1, Y4
+	VORPS        c80000000<>+0(SB), Y3, Y5
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y4, Y6, Y4
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y5, Y6, Y5
+	VMULPS       c3fb8aa3b<>+0(SB), Y4, Y6
+	VMULPS       c3fb8aa3b<>+0(SB), Y5, Y7
+	VROUNDPS     $0x00, Y6, Y6
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS c3f317200<>+0(SB), Y6, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y7, Y5
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y6, Y4
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y7, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y8
+	VFMADD213PS  c3c091dc7<>+0(SB), Y4, Y8
+	VBROADCASTSS c3ab43e12<>+0(SB), Y9
+	VFMADD213PS  c3c091dc7<>+0(SB), Y5, Y9
+	VFMADD213PS  c3d2aadac<>+0(SB), Y4, Y8
+	VFMADD213PS  c3d2aadac<>+0(SB), Y5, Y9
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y4, Y8
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y5, Y9
+	VFMADD213PS  c3efffffc<>+0(SB), Y4, Y8
+	VFMADD213PS  c3efffffc<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VCVTPS2DQ    Y6, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y8, Y5
+	VMULPS       Y4, Y5, Y5
+	VCVTPS2DQ    Y7, Y4
+	VPSRAD       $0x01, Y4, Y6
+	VPSUBD       Y6, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y6, Y9, Y6
+	VMULPS       Y4, Y6, Y6
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y1
+	VCMPPS       $0x01, c00000000<>+0(SB), Y3, Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VBLENDVPS    Y1, Y5, Y4, Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VBLENDVPS    Y3, Y6, Y4, Y3
+	VADDPS       c3f800000<>+0(SB), Y5, Y4
+	VADDPS       c3f800000<>+0(SB), Y6, Y5
+	VDIVPS       Y4, Y1, Y1
+	VDIVPS       Y5, Y3, Y3
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMASKMOVPS   Y3, Y0, (AX)(CX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileBiasSigmoidAVX2_cols1_2
+
+TileBiasSigmoidAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasSigmoidAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VADDPS       Y2, Y1, Y1
+	VORPS        c80000000<>+0(SB), Y1, Y3
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       c3fb8aa3b<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VCVTPS2DQ    Y4, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y5, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y1
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VBLENDVPS    Y1, Y4, Y3, Y1
+	VADDPS       c3f800000<>+0(SB), Y4, Y3
+	VDIVPS       Y3, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasSigmoidAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasSigmoidAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileBiasSigmoidAVX2_done
+TileBiasSigmoidAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasSigmoidAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VADDPS       Y2, Y0, Y0
@@ -1413,8 +1760,8 @@ TileBiasSigmoidAVX2_full:
 	VMOVUPS      Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasSigmoidAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasSigmoidAVX2_full_1
 
 TileBiasSigmoidAVX2_done:
 	VZEROUPPER
@@ -1583,10 +1930,13 @@ TEXT ·TileBiasSigmoidZAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasSigmoidZAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasSigmoidZAVX2_cols1
 
-TileBiasSigmoidZAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileBiasSigmoidZAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasSigmoidZAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasSigmoidZAVX2_done
 	VMASKMOVPS   (AX), Y0, Y4
 	VMASKMOVPS   32(AX), Y1, Y5
 	VADDPS       Y2, Y4, Y4
@@ -1653,12 +2003,128 @@ TileBiasSigmoidZAVX2_row:
 	VMASKMOVPS   Y5, Y1, 32(DX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasSigmoidZAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasSigmoidZAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasSigmoidZAVX2_cols1:
+TileBiasSigmoidZAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileBiasSigmoidZAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y3
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y2, Y3, Y3
+	VORPS        c80000000<>+0(SB), Y1, Y4
+	VORPS        c80000000<>+0(SB), Y3, Y5
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y4, Y6, Y4
+	VBROADCASTSS cc2d00000<>+0(SB), Y6
+	VMAXPS       Y5, Y6, Y5
+	VMULPS       c3fb8aa3b<>+0(SB), Y4, Y6
+	VMULPS       c3fb8aa3b<>+0(SB), Y5, Y7
+	VROUNDPS     $0x00, Y6, Y6
+	VROUNDPS     $0x00, Y7, Y7
+	VFNMADD231PS c3f317200<>+0(SB), Y6, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y7, Y5
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y6, Y4
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y7, Y5
+	VBROADCASTSS c3ab43e12<>+0(SB), Y8
+	VFMADD213PS  c3c091dc7<>+0(SB), Y4, Y8
+	VBROADCASTSS c3ab43e12<>+0(SB), Y9
+	VFMADD213PS  c3c091dc7<>+0(SB), Y5, Y9
+	VFMADD213PS  c3d2aadac<>+0(SB), Y4, Y8
+	VFMADD213PS  c3d2aadac<>+0(SB), Y5, Y9
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y4, Y8
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y5, Y9
+	VFMADD213PS  c3efffffc<>+0(SB), Y4, Y8
+	VFMADD213PS  c3efffffc<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y5, Y9
+	VCVTPS2DQ    Y6, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y8, Y5
+	VMULPS       Y4, Y5, Y5
+	VCVTPS2DQ    Y7, Y4
+	VPSRAD       $0x01, Y4, Y6
+	VPSUBD       Y6, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y6, Y6
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y6, Y9, Y6
+	VMULPS       Y4, Y6, Y6
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y4
+	VCMPPS       $0x01, c00000000<>+0(SB), Y3, Y7
+	VBROADCASTSS c3f800000<>+0(SB), Y8
+	VBLENDVPS    Y4, Y5, Y8, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y8
+	VBLENDVPS    Y7, Y6, Y8, Y7
+	VADDPS       c3f800000<>+0(SB), Y5, Y5
+	VADDPS       c3f800000<>+0(SB), Y6, Y6
+	VDIVPS       Y5, Y4, Y4
+	VDIVPS       Y6, Y7, Y5
+	VMASKMOVPS   Y4, Y0, (AX)
+	VMASKMOVPS   Y1, Y0, (DX)
+	VMASKMOVPS   Y5, Y0, (AX)(CX*1)
+	VMASKMOVPS   Y3, Y0, (DX)(BX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileBiasSigmoidZAVX2_cols1_2
+
+TileBiasSigmoidZAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasSigmoidZAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VADDPS       Y2, Y1, Y1
+	VORPS        c80000000<>+0(SB), Y1, Y3
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       c3fb8aa3b<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y5
+	VCVTPS2DQ    Y4, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y5, Y4
+	VMULPS       Y3, Y4, Y4
+	VCMPPS       $0x01, c00000000<>+0(SB), Y1, Y3
+	VBROADCASTSS c3f800000<>+0(SB), Y5
+	VBLENDVPS    Y3, Y4, Y5, Y3
+	VADDPS       c3f800000<>+0(SB), Y4, Y4
+	VDIVPS       Y4, Y3, Y3
+	VMASKMOVPS   Y3, Y0, (AX)
+	VMASKMOVPS   Y1, Y0, (DX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasSigmoidZAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasSigmoidZAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileBiasSigmoidZAVX2_done
+TileBiasSigmoidZAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasSigmoidZAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VADDPS       Y2, Y0, Y0
@@ -1725,8 +2191,8 @@ TileBiasSigmoidZAVX2_full:
 	VMOVUPS      Y1, 32(DX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasSigmoidZAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasSigmoidZAVX2_full_1
 
 TileBiasSigmoidZAVX2_done:
 	VZEROUPPER
@@ -1775,10 +2241,13 @@ TEXT ·TileBiasTanhAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasTanhAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasTanhAVX2_cols1
 
-TileBiasTanhAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileBiasTanhAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasTanhAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasTanhAVX2_done
 	VMASKMOVPS   (AX), Y0, Y4
 	VMASKMOVPS   32(AX), Y1, Y5
 	VADDPS       Y2, Y4, Y4
@@ -1867,12 +2336,161 @@ TileBiasTanhAVX2_row:
 	VMASKMOVPS   Y5, Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasTanhAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasTanhAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasTanhAVX2_cols1:
+TileBiasTanhAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileBiasTanhAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y3
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y2, Y3, Y3
+	VANDPS       c7fffffff<>+0(SB), Y1, Y4
+	VANDPS       c7fffffff<>+0(SB), Y3, Y5
+	VMULPS       cc0000000<>+0(SB), Y4, Y6
+	VMULPS       cc0000000<>+0(SB), Y5, Y7
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y6, Y8, Y6
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       c3fb8aa3b<>+0(SB), Y6, Y8
+	VMULPS       c3fb8aa3b<>+0(SB), Y7, Y9
+	VROUNDPS     $0x00, Y8, Y8
+	VROUNDPS     $0x00, Y9, Y9
+	VFNMADD231PS c3f317200<>+0(SB), Y8, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y9, Y7
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y8, Y6
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y9, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y10
+	VFMADD213PS  c3c091dc7<>+0(SB), Y6, Y10
+	VBROADCASTSS c3ab43e12<>+0(SB), Y11
+	VFMADD213PS  c3c091dc7<>+0(SB), Y7, Y11
+	VFMADD213PS  c3d2aadac<>+0(SB), Y6, Y10
+	VFMADD213PS  c3d2aadac<>+0(SB), Y7, Y11
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y6, Y10
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y7, Y11
+	VFMADD213PS  c3efffffc<>+0(SB), Y6, Y10
+	VFMADD213PS  c3efffffc<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VCVTPS2DQ    Y8, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y7, Y7
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y10, Y7
+	VMULPS       Y6, Y7, Y7
+	VCVTPS2DQ    Y9, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y11, Y8
+	VMULPS       Y6, Y8, Y8
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y7, Y6, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y9
+	VSUBPS       Y8, Y9, Y9
+	VADDPS       c3f800000<>+0(SB), Y7, Y7
+	VADDPS       c3f800000<>+0(SB), Y8, Y8
+	VDIVPS       Y7, Y6, Y6
+	VDIVPS       Y8, Y9, Y7
+	VMULPS       Y4, Y4, Y8
+	VMULPS       Y5, Y5, Y9
+	VMULPS       Y8, Y4, Y10
+	VMULPS       Y9, Y5, Y11
+	VBROADCASTSS cbbbb6628<>+0(SB), Y12
+	VFMADD213PS  c3ca930bf<>+0(SB), Y8, Y12
+	VBROADCASTSS cbbbb6628<>+0(SB), Y13
+	VFMADD213PS  c3ca930bf<>+0(SB), Y9, Y13
+	VFMADD213PS  cbd5c235c<>+0(SB), Y8, Y12
+	VFMADD213PS  cbd5c235c<>+0(SB), Y9, Y13
+	VFMADD213PS  c3e0883c3<>+0(SB), Y8, Y12
+	VFMADD213PS  c3e0883c3<>+0(SB), Y9, Y13
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y8, Y12
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y9, Y13
+	VFMADD213PS  Y4, Y12, Y10
+	VFMADD213PS  Y5, Y13, Y11
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y4, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y4, Y10, Y6, Y4
+	VBLENDVPS    Y5, Y11, Y7, Y5
+	VANDPS       c80000000<>+0(SB), Y1, Y1
+	VANDPS       c80000000<>+0(SB), Y3, Y3
+	VORPS        Y1, Y4, Y1
+	VORPS        Y3, Y5, Y3
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMASKMOVPS   Y3, Y0, (AX)(CX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileBiasTanhAVX2_cols1_2
+
+TileBiasTanhAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasTanhAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VADDPS       Y2, Y1, Y1
+	VANDPS       c7fffffff<>+0(SB), Y1, Y3
+	VMULPS       cc0000000<>+0(SB), Y3, Y4
+	VBROADCASTSS cc2d00000<>+0(SB), Y5
+	VMAXPS       Y4, Y5, Y4
+	VMULPS       c3fb8aa3b<>+0(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS c3f317200<>+0(SB), Y5, Y4
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y5, Y4
+	VBROADCASTSS c3ab43e12<>+0(SB), Y6
+	VFMADD213PS  c3c091dc7<>+0(SB), Y4, Y6
+	VFMADD213PS  c3d2aadac<>+0(SB), Y4, Y6
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y4, Y6
+	VFMADD213PS  c3efffffc<>+0(SB), Y4, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y6
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y6, Y5
+	VMULPS       Y4, Y5, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       c3f800000<>+0(SB), Y5, Y5
+	VDIVPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMULPS       Y5, Y3, Y6
+	VBROADCASTSS cbbbb6628<>+0(SB), Y7
+	VFMADD213PS  c3ca930bf<>+0(SB), Y5, Y7
+	VFMADD213PS  cbd5c235c<>+0(SB), Y5, Y7
+	VFMADD213PS  c3e0883c3<>+0(SB), Y5, Y7
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y5, Y7
+	VFMADD213PS  Y3, Y7, Y6
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y3, Y3
+	VBLENDVPS    Y3, Y6, Y4, Y3
+	VANDPS       c80000000<>+0(SB), Y1, Y1
+	VORPS        Y1, Y3, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasTanhAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasTanhAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileBiasTanhAVX2_done
+TileBiasTanhAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasTanhAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VADDPS       Y2, Y0, Y0
@@ -1961,8 +2579,8 @@ TileBiasTanhAVX2_full:
 	VMOVUPS      Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasTanhAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasTanhAVX2_full_1
 
 TileBiasTanhAVX2_done:
 	VZEROUPPER
@@ -2091,10 +2709,13 @@ TEXT ·TileBiasTanhZAVX2(SB), NOSPLIT, $0-60
 	VMASKMOVPS 32(R8), Y1, Y3
 	CMPQ       DI, $0x00000010
 	JEQ        TileBiasTanhZAVX2_full
+	CMPQ       DI, $0x00000008
+	JLE        TileBiasTanhZAVX2_cols1
 
-TileBiasTanhZAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileBiasTanhZAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileBiasTanhZAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasTanhZAVX2_done
 	VMASKMOVPS   (AX), Y0, Y4
 	VMASKMOVPS   32(AX), Y1, Y5
 	VADDPS       Y2, Y4, Y4
@@ -2185,12 +2806,164 @@ TileBiasTanhZAVX2_row:
 	VMASKMOVPS   Y5, Y1, 32(DX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasTanhZAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasTanhZAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileBiasTanhZAVX2_cols1:
+TileBiasTanhZAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileBiasTanhZAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y3
+	VADDPS       Y2, Y1, Y1
+	VADDPS       Y2, Y3, Y3
+	VANDPS       c7fffffff<>+0(SB), Y1, Y4
+	VANDPS       c7fffffff<>+0(SB), Y3, Y5
+	VMULPS       cc0000000<>+0(SB), Y4, Y6
+	VMULPS       cc0000000<>+0(SB), Y5, Y7
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y6, Y8, Y6
+	VBROADCASTSS cc2d00000<>+0(SB), Y8
+	VMAXPS       Y7, Y8, Y7
+	VMULPS       c3fb8aa3b<>+0(SB), Y6, Y8
+	VMULPS       c3fb8aa3b<>+0(SB), Y7, Y9
+	VROUNDPS     $0x00, Y8, Y8
+	VROUNDPS     $0x00, Y9, Y9
+	VFNMADD231PS c3f317200<>+0(SB), Y8, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y9, Y7
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y8, Y6
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y9, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y10
+	VFMADD213PS  c3c091dc7<>+0(SB), Y6, Y10
+	VBROADCASTSS c3ab43e12<>+0(SB), Y11
+	VFMADD213PS  c3c091dc7<>+0(SB), Y7, Y11
+	VFMADD213PS  c3d2aadac<>+0(SB), Y6, Y10
+	VFMADD213PS  c3d2aadac<>+0(SB), Y7, Y11
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y6, Y10
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y7, Y11
+	VFMADD213PS  c3efffffc<>+0(SB), Y6, Y10
+	VFMADD213PS  c3efffffc<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VFMADD213PS  c3f800000<>+0(SB), Y6, Y10
+	VFMADD213PS  c3f800000<>+0(SB), Y7, Y11
+	VCVTPS2DQ    Y8, Y6
+	VPSRAD       $0x01, Y6, Y7
+	VPSUBD       Y7, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y7, Y7
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y7, Y7
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y7, Y10, Y7
+	VMULPS       Y6, Y7, Y7
+	VCVTPS2DQ    Y9, Y6
+	VPSRAD       $0x01, Y6, Y8
+	VPSUBD       Y8, Y6, Y6
+	VPADDD       c0000007f<>+0(SB), Y8, Y8
+	VPADDD       c0000007f<>+0(SB), Y6, Y6
+	VPSLLD       $0x17, Y8, Y8
+	VPSLLD       $0x17, Y6, Y6
+	VMULPS       Y8, Y11, Y8
+	VMULPS       Y6, Y8, Y8
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y7, Y6, Y6
+	VBROADCASTSS c3f800000<>+0(SB), Y9
+	VSUBPS       Y8, Y9, Y9
+	VADDPS       c3f800000<>+0(SB), Y7, Y7
+	VADDPS       c3f800000<>+0(SB), Y8, Y8
+	VDIVPS       Y7, Y6, Y6
+	VDIVPS       Y8, Y9, Y7
+	VMULPS       Y4, Y4, Y8
+	VMULPS       Y5, Y5, Y9
+	VMULPS       Y8, Y4, Y10
+	VMULPS       Y9, Y5, Y11
+	VBROADCASTSS cbbbb6628<>+0(SB), Y12
+	VFMADD213PS  c3ca930bf<>+0(SB), Y8, Y12
+	VBROADCASTSS cbbbb6628<>+0(SB), Y13
+	VFMADD213PS  c3ca930bf<>+0(SB), Y9, Y13
+	VFMADD213PS  cbd5c235c<>+0(SB), Y8, Y12
+	VFMADD213PS  cbd5c235c<>+0(SB), Y9, Y13
+	VFMADD213PS  c3e0883c3<>+0(SB), Y8, Y12
+	VFMADD213PS  c3e0883c3<>+0(SB), Y9, Y13
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y8, Y12
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y9, Y13
+	VFMADD213PS  Y4, Y12, Y10
+	VFMADD213PS  Y5, Y13, Y11
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y4, Y4
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y5, Y5
+	VBLENDVPS    Y4, Y10, Y6, Y4
+	VBLENDVPS    Y5, Y11, Y7, Y5
+	VANDPS       c80000000<>+0(SB), Y1, Y6
+	VANDPS       c80000000<>+0(SB), Y3, Y7
+	VORPS        Y6, Y4, Y4
+	VORPS        Y7, Y5, Y5
+	VMASKMOVPS   Y4, Y0, (AX)
+	VMASKMOVPS   Y1, Y0, (DX)
+	VMASKMOVPS   Y5, Y0, (AX)(CX*1)
+	VMASKMOVPS   Y3, Y0, (DX)(BX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileBiasTanhZAVX2_cols1_2
+
+TileBiasTanhZAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasTanhZAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VADDPS       Y2, Y1, Y1
+	VANDPS       c7fffffff<>+0(SB), Y1, Y3
+	VMULPS       cc0000000<>+0(SB), Y3, Y4
+	VBROADCASTSS cc2d00000<>+0(SB), Y5
+	VMAXPS       Y4, Y5, Y4
+	VMULPS       c3fb8aa3b<>+0(SB), Y4, Y5
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS c3f317200<>+0(SB), Y5, Y4
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y5, Y4
+	VBROADCASTSS c3ab43e12<>+0(SB), Y6
+	VFMADD213PS  c3c091dc7<>+0(SB), Y4, Y6
+	VFMADD213PS  c3d2aadac<>+0(SB), Y4, Y6
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y4, Y6
+	VFMADD213PS  c3efffffc<>+0(SB), Y4, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y4, Y6
+	VCVTPS2DQ    Y5, Y4
+	VPSRAD       $0x01, Y4, Y5
+	VPSUBD       Y5, Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y5, Y6, Y5
+	VMULPS       Y4, Y5, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y4
+	VSUBPS       Y5, Y4, Y4
+	VADDPS       c3f800000<>+0(SB), Y5, Y5
+	VDIVPS       Y5, Y4, Y4
+	VMULPS       Y3, Y3, Y5
+	VMULPS       Y5, Y3, Y6
+	VBROADCASTSS cbbbb6628<>+0(SB), Y7
+	VFMADD213PS  c3ca930bf<>+0(SB), Y5, Y7
+	VFMADD213PS  cbd5c235c<>+0(SB), Y5, Y7
+	VFMADD213PS  c3e0883c3<>+0(SB), Y5, Y7
+	VFMADD213PS  cbeaaaa9b<>+0(SB), Y5, Y7
+	VFMADD213PS  Y3, Y7, Y6
+	VCMPPS       $0x01, c3f200000<>+0(SB), Y3, Y3
+	VBLENDVPS    Y3, Y6, Y4, Y3
+	VANDPS       c80000000<>+0(SB), Y1, Y4
+	VORPS        Y4, Y3, Y3
+	VMASKMOVPS   Y3, Y0, (AX)
+	VMASKMOVPS   Y1, Y0, (DX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasTanhZAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileBiasTanhZAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileBiasTanhZAVX2_done
+TileBiasTanhZAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileBiasTanhZAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VADDPS       Y2, Y0, Y0
@@ -2281,8 +3054,8 @@ TileBiasTanhZAVX2_full:
 	VMOVUPS      Y1, 32(DX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileBiasTanhZAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileBiasTanhZAVX2_full_1
 
 TileBiasTanhZAVX2_done:
 	VZEROUPPER
@@ -2326,10 +3099,13 @@ TEXT ·TileReluDeltaAVX2(SB), NOSPLIT, $0-60
 	VMOVDQU (R8)(R9*4), Y1
 	CMPQ    DI, $0x00000010
 	JEQ     TileReluDeltaAVX2_full
+	CMPQ    DI, $0x00000008
+	JLE     TileReluDeltaAVX2_cols1
 
-TileReluDeltaAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileReluDeltaAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileReluDeltaAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileReluDeltaAVX2_done
 	VMASKMOVPS   (AX), Y0, Y2
 	VMASKMOVPS   32(AX), Y1, Y3
 	VMASKMOVPS   (DX), Y0, Y4
@@ -2344,12 +3120,50 @@ TileReluDeltaAVX2_row:
 	VMASKMOVPS   Y3, Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileReluDeltaAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileReluDeltaAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileReluDeltaAVX2_cols1:
+TileReluDeltaAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileReluDeltaAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMASKMOVPS   (DX)(BX*1), Y0, Y4
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y3, Y3
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y4, Y4
+	VBROADCASTSS c00000000<>+0(SB), Y5
+	VBLENDVPS    Y3, Y1, Y5, Y1
+	VBROADCASTSS c00000000<>+0(SB), Y3
+	VBLENDVPS    Y4, Y2, Y3, Y2
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMASKMOVPS   Y2, Y0, (AX)(CX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileReluDeltaAVX2_cols1_2
+
+TileReluDeltaAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileReluDeltaAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (DX), Y0, Y2
+	VCMPPS       $0x0e, c00000000<>+0(SB), Y2, Y2
+	VBROADCASTSS c00000000<>+0(SB), Y3
+	VBLENDVPS    Y2, Y1, Y3, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileReluDeltaAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileReluDeltaAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileReluDeltaAVX2_done
+TileReluDeltaAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileReluDeltaAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VMOVUPS      (DX), Y2
@@ -2364,8 +3178,8 @@ TileReluDeltaAVX2_full:
 	VMOVUPS      Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileReluDeltaAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileReluDeltaAVX2_full_1
 
 TileReluDeltaAVX2_done:
 	VZEROUPPER
@@ -2410,10 +3224,13 @@ TEXT ·TileLeakyReluDeltaAVX2(SB), NOSPLIT, $0-60
 	VBROADCASTSS alpha+56(FP), Y2
 	CMPQ         DI, $0x00000010
 	JEQ          TileLeakyReluDeltaAVX2_full
+	CMPQ         DI, $0x00000008
+	JLE          TileLeakyReluDeltaAVX2_cols1
 
-TileLeakyReluDeltaAVX2_row:
-	TESTQ      SI, SI
-	JZ         TileLeakyReluDeltaAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileLeakyReluDeltaAVX2_cols2_1:
+	CMPQ       SI, $0x00000001
+	JL         TileLeakyReluDeltaAVX2_done
 	VMASKMOVPS (AX), Y0, Y3
 	VMASKMOVPS 32(AX), Y1, Y4
 	VMASKMOVPS (DX), Y0, Y5
@@ -2428,12 +3245,50 @@ TileLeakyReluDeltaAVX2_row:
 	VMASKMOVPS Y4, Y1, 32(AX)
 	ADDQ       CX, AX
 	ADDQ       BX, DX
-	DECQ       SI
-	JMP        TileLeakyReluDeltaAVX2_row
+	SUBQ       $0x00000001, SI
+	JMP        TileLeakyReluDeltaAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileLeakyReluDeltaAVX2_cols1:
+TileLeakyReluDeltaAVX2_cols1_2:
+	CMPQ       SI, $0x00000002
+	JL         TileLeakyReluDeltaAVX2_cols1_1
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (AX)(CX*1), Y0, Y3
+	VMASKMOVPS (DX), Y0, Y4
+	VMASKMOVPS (DX)(BX*1), Y0, Y5
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y4, Y4
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y5, Y5
+	VMULPS     Y1, Y2, Y6
+	VMULPS     Y3, Y2, Y7
+	VBLENDVPS  Y4, Y1, Y6, Y1
+	VBLENDVPS  Y5, Y3, Y7, Y3
+	VMASKMOVPS Y1, Y0, (AX)
+	VMASKMOVPS Y3, Y0, (AX)(CX*1)
+	LEAQ       (AX)(CX*2), AX
+	LEAQ       (DX)(BX*2), DX
+	SUBQ       $0x00000002, SI
+	JMP        TileLeakyReluDeltaAVX2_cols1_2
+
+TileLeakyReluDeltaAVX2_cols1_1:
+	CMPQ       SI, $0x00000001
+	JL         TileLeakyReluDeltaAVX2_done
+	VMASKMOVPS (AX), Y0, Y1
+	VMASKMOVPS (DX), Y0, Y3
+	VCMPPS     $0x0e, c00000000<>+0(SB), Y3, Y3
+	VMULPS     Y1, Y2, Y4
+	VBLENDVPS  Y3, Y1, Y4, Y1
+	VMASKMOVPS Y1, Y0, (AX)
+	ADDQ       CX, AX
+	ADDQ       BX, DX
+	SUBQ       $0x00000001, SI
+	JMP        TileLeakyReluDeltaAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileLeakyReluDeltaAVX2_full:
-	TESTQ     SI, SI
-	JZ        TileLeakyReluDeltaAVX2_done
+TileLeakyReluDeltaAVX2_full_1:
+	CMPQ      SI, $0x00000001
+	JL        TileLeakyReluDeltaAVX2_done
 	VMOVUPS   (AX), Y0
 	VMOVUPS   32(AX), Y1
 	VMOVUPS   (DX), Y3
@@ -2448,8 +3303,8 @@ TileLeakyReluDeltaAVX2_full:
 	VMOVUPS   Y1, 32(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileLeakyReluDeltaAVX2_full
+	SUBQ      $0x00000001, SI
+	JMP       TileLeakyReluDeltaAVX2_full_1
 
 TileLeakyReluDeltaAVX2_done:
 	VZEROUPPER
@@ -2493,10 +3348,13 @@ TEXT ·TileSigmoidDeltaAVX2(SB), NOSPLIT, $0-60
 	VMOVDQU (R8)(R9*4), Y1
 	CMPQ    DI, $0x00000010
 	JEQ     TileSigmoidDeltaAVX2_full
+	CMPQ    DI, $0x00000008
+	JLE     TileSigmoidDeltaAVX2_cols1
 
-TileSigmoidDeltaAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileSigmoidDeltaAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileSigmoidDeltaAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileSigmoidDeltaAVX2_done
 	VMASKMOVPS   (AX), Y0, Y2
 	VMASKMOVPS   32(AX), Y1, Y3
 	VMASKMOVPS   (DX), Y0, Y4
@@ -2513,12 +3371,53 @@ TileSigmoidDeltaAVX2_row:
 	VMASKMOVPS   Y3, Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileSigmoidDeltaAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileSigmoidDeltaAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileSigmoidDeltaAVX2_cols1:
+TileSigmoidDeltaAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileSigmoidDeltaAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMASKMOVPS   (DX)(BX*1), Y0, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y4, Y6, Y6
+	VMULPS       Y5, Y3, Y3
+	VMULPS       Y6, Y4, Y4
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y4, Y2, Y2
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMASKMOVPS   Y2, Y0, (AX)(CX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileSigmoidDeltaAVX2_cols1_2
+
+TileSigmoidDeltaAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileSigmoidDeltaAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (DX), Y0, Y2
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VMULPS       Y3, Y2, Y2
+	VMULPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileSigmoidDeltaAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileSigmoidDeltaAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileSigmoidDeltaAVX2_done
+TileSigmoidDeltaAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileSigmoidDeltaAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VMOVUPS      (DX), Y2
@@ -2535,8 +3434,8 @@ TileSigmoidDeltaAVX2_full:
 	VMOVUPS      Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileSigmoidDeltaAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileSigmoidDeltaAVX2_full_1
 
 TileSigmoidDeltaAVX2_done:
 	VZEROUPPER
@@ -2580,10 +3479,13 @@ TEXT ·TileTanhDeltaAVX2(SB), NOSPLIT, $0-60
 	VMOVDQU (R8)(R9*4), Y1
 	CMPQ    DI, $0x00000010
 	JEQ     TileTanhDeltaAVX2_full
+	CMPQ    DI, $0x00000008
+	JLE     TileTanhDeltaAVX2_cols1
 
-TileTanhDeltaAVX2_row:
-	TESTQ        SI, SI
-	JZ           TileTanhDeltaAVX2_done
+	// Columns in 2 vector(s) of a row.
+TileTanhDeltaAVX2_cols2_1:
+	CMPQ         SI, $0x00000001
+	JL           TileTanhDeltaAVX2_done
 	VMASKMOVPS   (AX), Y0, Y2
 	VMASKMOVPS   32(AX), Y1, Y3
 	VMASKMOVPS   (DX), Y0, Y4
@@ -2602,12 +3504,56 @@ TileTanhDeltaAVX2_row:
 	VMASKMOVPS   Y3, Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileTanhDeltaAVX2_row
+	SUBQ         $0x00000001, SI
+	JMP          TileTanhDeltaAVX2_cols2_1
 
+	// Columns in 1 vector(s) of a row.
+TileTanhDeltaAVX2_cols1:
+TileTanhDeltaAVX2_cols1_2:
+	CMPQ         SI, $0x00000002
+	JL           TileTanhDeltaAVX2_cols1_1
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (AX)(CX*1), Y0, Y2
+	VMASKMOVPS   (DX), Y0, Y3
+	VMASKMOVPS   (DX)(BX*1), Y0, Y4
+	VBROADCASTSS c3f800000<>+0(SB), Y5
+	VSUBPS       Y3, Y5, Y5
+	VBROADCASTSS c3f800000<>+0(SB), Y6
+	VSUBPS       Y4, Y6, Y6
+	VADDPS       c3f800000<>+0(SB), Y3, Y3
+	VADDPS       c3f800000<>+0(SB), Y4, Y4
+	VMULPS       Y3, Y5, Y3
+	VMULPS       Y4, Y6, Y4
+	VMULPS       Y3, Y1, Y1
+	VMULPS       Y4, Y2, Y2
+	VMASKMOVPS   Y1, Y0, (AX)
+	VMASKMOVPS   Y2, Y0, (AX)(CX*1)
+	LEAQ         (AX)(CX*2), AX
+	LEAQ         (DX)(BX*2), DX
+	SUBQ         $0x00000002, SI
+	JMP          TileTanhDeltaAVX2_cols1_2
+
+TileTanhDeltaAVX2_cols1_1:
+	CMPQ         SI, $0x00000001
+	JL           TileTanhDeltaAVX2_done
+	VMASKMOVPS   (AX), Y0, Y1
+	VMASKMOVPS   (DX), Y0, Y2
+	VBROADCASTSS c3f800000<>+0(SB), Y3
+	VSUBPS       Y2, Y3, Y3
+	VADDPS       c3f800000<>+0(SB), Y2, Y2
+	VMULPS       Y2, Y3, Y2
+	VMULPS       Y2, Y1, Y1
+	VMASKMOVPS   Y1, Y0, (AX)
+	ADDQ         CX, AX
+	ADDQ         BX, DX
+	SUBQ         $0x00000001, SI
+	JMP          TileTanhDeltaAVX2_cols1_1
+
+	// Whole rows of NR columns, without masks.
 TileTanhDeltaAVX2_full:
-	TESTQ        SI, SI
-	JZ           TileTanhDeltaAVX2_done
+TileTanhDeltaAVX2_full_1:
+	CMPQ         SI, $0x00000001
+	JL           TileTanhDeltaAVX2_done
 	VMOVUPS      (AX), Y0
 	VMOVUPS      32(AX), Y1
 	VMOVUPS      (DX), Y2
@@ -2626,8 +3572,8 @@ TileTanhDeltaAVX2_full:
 	VMOVUPS      Y1, 32(AX)
 	ADDQ         CX, AX
 	ADDQ         BX, DX
-	DECQ         SI
-	JMP          TileTanhDeltaAVX2_full
+	SUBQ         $0x00000001, SI
+	JMP          TileTanhDeltaAVX2_full_1
 
 TileTanhDeltaAVX2_done:
 	VZEROUPPER

@@ -883,23 +883,47 @@ TEXT ·TileBiasIdentityAVX512(SB), NOSPLIT, $0-60
 	CMPQ    R9, R10
 	CMOVQGT R10, R9
 	KMOVW   (R8)(R9*2), K1
-	SUBQ    $0x00000010, DI
-	XORQ    R9, R9
-	CMPQ    DI, R9
-	CMOVQLT R9, DI
-	MOVQ    $0x00000010, R9
-	CMPQ    DI, R9
-	CMOVQGT R9, DI
-	KMOVW   (R8)(DI*2), K2
+	MOVQ    DI, R9
+	SUBQ    $0x00000010, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K2
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z 64(DI), K2, Z1
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z 64(R8), K2, Z1
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasIdentityAVX512_cols1
 
-TileBiasIdentityAVX512_row:
-	TESTQ     SI, SI
-	JZ        TileBiasIdentityAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasIdentityAVX512_cols2_2:
+	CMPQ      SI, $0x00000002
+	JL        TileBiasIdentityAVX512_cols2_1
+	VMOVUPS.Z (AX), K1, Z2
+	VMOVUPS.Z 64(AX), K2, Z3
+	VMOVUPS.Z (AX)(CX*1), K1, Z4
+	VMOVUPS.Z 64(AX)(CX*1), K2, Z5
+	VADDPS    Z0, Z2, Z2
+	VADDPS    Z1, Z3, Z3
+	VADDPS    Z0, Z4, Z4
+	VADDPS    Z1, Z5, Z5
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS   Z3, K2, 64(AX)
+	VMOVUPS   Z4, K1, (AX)(CX*1)
+	VMOVUPS   Z5, K2, 64(AX)(CX*1)
+	LEAQ      (AX)(CX*2), AX
+	LEAQ      (DX)(BX*2), DX
+	SUBQ      $0x00000002, SI
+	JMP       TileBiasIdentityAVX512_cols2_2
+
+TileBiasIdentityAVX512_cols2_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasIdentityAVX512_done
 	VMOVUPS.Z (AX), K1, Z2
 	VMOVUPS.Z 64(AX), K2, Z3
 	VADDPS    Z0, Z2, Z2
@@ -908,8 +932,43 @@ TileBiasIdentityAVX512_row:
 	VMOVUPS   Z3, K2, 64(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileBiasIdentityAVX512_row
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasIdentityAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasIdentityAVX512_cols1:
+TileBiasIdentityAVX512_cols1_4:
+	CMPQ      SI, $0x00000004
+	JL        TileBiasIdentityAVX512_cols1_1
+	LEAQ      (AX)(CX*2), DI
+	LEAQ      (DX)(BX*2), DX
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (AX)(CX*1), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VMOVUPS.Z (DI)(CX*1), K1, Z4
+	VADDPS    Z0, Z1, Z1
+	VADDPS    Z0, Z2, Z2
+	VADDPS    Z0, Z3, Z3
+	VADDPS    Z0, Z4, Z4
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K1, (AX)(CX*1)
+	VMOVUPS   Z3, K1, (DI)
+	VMOVUPS   Z4, K1, (DI)(CX*1)
+	LEAQ      (DI)(CX*2), AX
+	LEAQ      (DX)(BX*2), DX
+	SUBQ      $0x00000004, SI
+	JMP       TileBiasIdentityAVX512_cols1_4
+
+TileBiasIdentityAVX512_cols1_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasIdentityAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasIdentityAVX512_cols1_1
 
 TileBiasIdentityAVX512_done:
 	VZEROUPPER
@@ -938,23 +997,51 @@ TEXT ·TileBiasIdentityZAVX512(SB), NOSPLIT, $0-60
 	CMPQ    R9, R10
 	CMOVQGT R10, R9
 	KMOVW   (R8)(R9*2), K1
-	SUBQ    $0x00000010, DI
-	XORQ    R9, R9
-	CMPQ    DI, R9
-	CMOVQLT R9, DI
-	MOVQ    $0x00000010, R9
-	CMPQ    DI, R9
-	CMOVQGT R9, DI
-	KMOVW   (R8)(DI*2), K2
+	MOVQ    DI, R9
+	SUBQ    $0x00000010, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K2
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z 64(DI), K2, Z1
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z 64(R8), K2, Z1
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasIdentityZAVX512_cols1
 
-TileBiasIdentityZAVX512_row:
-	TESTQ     SI, SI
-	JZ        TileBiasIdentityZAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasIdentityZAVX512_cols2_2:
+	CMPQ      SI, $0x00000002
+	JL        TileBiasIdentityZAVX512_cols2_1
+	VMOVUPS.Z (AX), K1, Z2
+	VMOVUPS.Z 64(AX), K2, Z3
+	VMOVUPS.Z (AX)(CX*1), K1, Z4
+	VMOVUPS.Z 64(AX)(CX*1), K2, Z5
+	VADDPS    Z0, Z2, Z2
+	VADDPS    Z1, Z3, Z3
+	VADDPS    Z0, Z4, Z4
+	VADDPS    Z1, Z5, Z5
+	VMOVUPS   Z2, K1, (AX)
+	VMOVUPS   Z2, K1, (DX)
+	VMOVUPS   Z3, K2, 64(AX)
+	VMOVUPS   Z3, K2, 64(DX)
+	VMOVUPS   Z4, K1, (AX)(CX*1)
+	VMOVUPS   Z4, K1, (DX)(BX*1)
+	VMOVUPS   Z5, K2, 64(AX)(CX*1)
+	VMOVUPS   Z5, K2, 64(DX)(BX*1)
+	LEAQ      (AX)(CX*2), AX
+	LEAQ      (DX)(BX*2), DX
+	SUBQ      $0x00000002, SI
+	JMP       TileBiasIdentityZAVX512_cols2_2
+
+TileBiasIdentityZAVX512_cols2_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasIdentityZAVX512_done
 	VMOVUPS.Z (AX), K1, Z2
 	VMOVUPS.Z 64(AX), K2, Z3
 	VADDPS    Z0, Z2, Z2
@@ -965,8 +1052,48 @@ TileBiasIdentityZAVX512_row:
 	VMOVUPS   Z3, K2, 64(DX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileBiasIdentityZAVX512_row
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasIdentityZAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasIdentityZAVX512_cols1:
+TileBiasIdentityZAVX512_cols1_4:
+	CMPQ      SI, $0x00000004
+	JL        TileBiasIdentityZAVX512_cols1_1
+	LEAQ      (AX)(CX*2), DI
+	LEAQ      (DX)(BX*2), R8
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (AX)(CX*1), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VMOVUPS.Z (DI)(CX*1), K1, Z4
+	VADDPS    Z0, Z1, Z1
+	VADDPS    Z0, Z2, Z2
+	VADDPS    Z0, Z3, Z3
+	VADDPS    Z0, Z4, Z4
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z1, K1, (DX)
+	VMOVUPS   Z2, K1, (AX)(CX*1)
+	VMOVUPS   Z2, K1, (DX)(BX*1)
+	VMOVUPS   Z3, K1, (DI)
+	VMOVUPS   Z3, K1, (R8)
+	VMOVUPS   Z4, K1, (DI)(CX*1)
+	VMOVUPS   Z4, K1, (R8)(BX*1)
+	LEAQ      (DI)(CX*2), AX
+	LEAQ      (R8)(BX*2), DX
+	SUBQ      $0x00000004, SI
+	JMP       TileBiasIdentityZAVX512_cols1_4
+
+TileBiasIdentityZAVX512_cols1_1:
+	CMPQ      SI, $0x00000001
+	JL        TileBiasIdentityZAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VADDPS    Z0, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z1, K1, (DX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	SUBQ      $0x00000001, SI
+	JMP       TileBiasIdentityZAVX512_cols1_1
 
 TileBiasIdentityZAVX512_done:
 	VZEROUPPER
@@ -995,37 +1122,114 @@ TEXT ·TileBiasReluAVX512(SB), NOSPLIT, $0-60
 	CMPQ    R9, R10
 	CMOVQGT R10, R9
 	KMOVW   (R8)(R9*2), K1
-	SUBQ    $0x00000010, DI
-	XORQ    R9, R9
-	CMPQ    DI, R9
-	CMOVQLT R9, DI
-	MOVQ    $0x00000010, R9
-	CMPQ    DI, R9
-	CMOVQGT R9, DI
-	KMOVW   (R8)(DI*2), K2
+	MOVQ    DI, R9
+	SUBQ    $0x00000010, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K2
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z 64(DI), K2, Z1
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z 64(R8), K2, Z1
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasReluAVX512_cols1
 
-TileBiasReluAVX512_row:
-	TESTQ          SI, SI
-	JZ             TileBiasReluAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasReluAVX512_cols2_2:
+	CMPQ           SI, $0x00000002
+	JL             TileBiasReluAVX512_cols2_1
+	VMOVUPS.Z      (AX), K1, Z2
+	VMOVUPS.Z      64(AX), K2, Z3
+	VMOVUPS.Z      (AX)(CX*1), K1, Z4
+	VMOVUPS.Z      64(AX)(CX*1), K2, Z5
+	VADDPS         Z0, Z2, Z2
+	VADDPS         Z1, Z3, Z3
+	VADDPS         Z0, Z4, Z4
+	VADDPS         Z1, Z5, Z5
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z4, K5
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z5, K6
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z6
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z7
+	VBLENDMPS.BCST c00000000<>+0(SB), Z4, K5, Z8
+	VBLENDMPS.BCST c00000000<>+0(SB), Z5, K6, Z9
+	VMOVUPS        Z6, K1, (AX)
+	VMOVUPS        Z7, K2, 64(AX)
+	VMOVUPS        Z8, K1, (AX)(CX*1)
+	VMOVUPS        Z9, K2, 64(AX)(CX*1)
+	LEAQ           (AX)(CX*2), AX
+	LEAQ           (DX)(BX*2), DX
+	SUBQ           $0x00000002, SI
+	JMP            TileBiasReluAVX512_cols2_2
+
+TileBiasReluAVX512_cols2_1:
+	CMPQ           SI, $0x00000001
+	JL             TileBiasReluAVX512_done
 	VMOVUPS.Z      (AX), K1, Z2
 	VMOVUPS.Z      64(AX), K2, Z3
 	VADDPS         Z0, Z2, Z2
 	VADDPS         Z1, Z3, Z3
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
-	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z4
-	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z5
-	VMOVUPS        Z4, K1, (AX)
-	VMOVUPS        Z5, K2, 64(AX)
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z10
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z11
+	VMOVUPS        Z10, K1, (AX)
+	VMOVUPS        Z11, K2, 64(AX)
 	ADDQ           CX, AX
 	ADDQ           BX, DX
-	DECQ           SI
-	JMP            TileBiasReluAVX512_row
+	SUBQ           $0x00000001, SI
+	JMP            TileBiasReluAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasReluAVX512_cols1:
+TileBiasReluAVX512_cols1_4:
+	CMPQ           SI, $0x00000004
+	JL             TileBiasReluAVX512_cols1_1
+	LEAQ           (AX)(CX*2), DI
+	LEAQ           (DX)(BX*2), DX
+	VMOVUPS.Z      (AX), K1, Z1
+	VMOVUPS.Z      (AX)(CX*1), K1, Z7
+	VMOVUPS.Z      (DI), K1, Z8
+	VMOVUPS.Z      (DI)(CX*1), K1, Z9
+	VADDPS         Z0, Z1, Z1
+	VADDPS         Z0, Z7, Z7
+	VADDPS         Z0, Z8, Z8
+	VADDPS         Z0, Z9, Z9
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z1, K2
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z7, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z8, K4
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z9, K5
+	VBLENDMPS.BCST c00000000<>+0(SB), Z1, K2, Z2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z7, K3, Z3
+	VBLENDMPS.BCST c00000000<>+0(SB), Z8, K4, Z4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z9, K5, Z5
+	VMOVUPS        Z2, K1, (AX)
+	VMOVUPS        Z3, K1, (AX)(CX*1)
+	VMOVUPS        Z4, K1, (DI)
+	VMOVUPS        Z5, K1, (DI)(CX*1)
+	LEAQ           (DI)(CX*2), AX
+	LEAQ           (DX)(BX*2), DX
+	SUBQ           $0x00000004, SI
+	JMP            TileBiasReluAVX512_cols1_4
+
+TileBiasReluAVX512_cols1_1:
+	CMPQ           SI, $0x00000001
+	JL             TileBiasReluAVX512_done
+	VMOVUPS.Z      (AX), K1, Z1
+	VADDPS         Z0, Z1, Z1
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z1, K2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z1, K2, Z6
+	VMOVUPS        Z6, K1, (AX)
+	ADDQ           CX, AX
+	ADDQ           BX, DX
+	SUBQ           $0x00000001, SI
+	JMP            TileBiasReluAVX512_cols1_1
 
 TileBiasReluAVX512_done:
 	VZEROUPPER
@@ -1057,39 +1261,125 @@ TEXT ·TileBiasReluZAVX512(SB), NOSPLIT, $0-60
 	CMPQ    R9, R10
 	CMOVQGT R10, R9
 	KMOVW   (R8)(R9*2), K1
-	SUBQ    $0x00000010, DI
-	XORQ    R9, R9
-	CMPQ    DI, R9
-	CMOVQLT R9, DI
-	MOVQ    $0x00000010, R9
-	CMPQ    DI, R9
-	CMOVQGT R9, DI
-	KMOVW   (R8)(DI*2), K2
+	MOVQ    DI, R9
+	SUBQ    $0x00000010, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K2
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z0
-	VMOVUPS.Z 64(DI), K2, Z1
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z0
+	VMOVUPS.Z 64(R8), K2, Z1
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasReluZAVX512_cols1
 
-TileBiasReluZAVX512_row:
-	TESTQ          SI, SI
-	JZ             TileBiasReluZAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasReluZAVX512_cols2_2:
+	CMPQ           SI, $0x00000002
+	JL             TileBiasReluZAVX512_cols2_1
+	VMOVUPS.Z      (AX), K1, Z2
+	VMOVUPS.Z      64(AX), K2, Z3
+	VMOVUPS.Z      (AX)(CX*1), K1, Z4
+	VMOVUPS.Z      64(AX)(CX*1), K2, Z5
+	VADDPS         Z0, Z2, Z2
+	VADDPS         Z1, Z3, Z3
+	VADDPS         Z0, Z4, Z4
+	VADDPS         Z1, Z5, Z5
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z4, K5
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z5, K6
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z6
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z7
+	VBLENDMPS.BCST c00000000<>+0(SB), Z4, K5, Z8
+	VBLENDMPS.BCST c00000000<>+0(SB), Z5, K6, Z9
+	VMOVUPS        Z6, K1, (AX)
+	VMOVUPS        Z2, K1, (DX)
+	VMOVUPS        Z7, K2, 64(AX)
+	VMOVUPS        Z3, K2, 64(DX)
+	VMOVUPS        Z8, K1, (AX)(CX*1)
+	VMOVUPS        Z4, K1, (DX)(BX*1)
+	VMOVUPS        Z9, K2, 64(AX)(CX*1)
+	VMOVUPS        Z5, K2, 64(DX)(BX*1)
+	LEAQ           (AX)(CX*2), AX
+	LEAQ           (DX)(BX*2), DX
+	SUBQ           $0x00000002, SI
+	JMP            TileBiasReluZAVX512_cols2_2
+
+TileBiasReluZAVX512_cols2_1:
+	CMPQ           SI, $0x00000001
+	JL             TileBiasReluZAVX512_done
 	VMOVUPS.Z      (AX), K1, Z2
 	VMOVUPS.Z      64(AX), K2, Z3
 	VADDPS         Z0, Z2, Z2
 	VADDPS         Z1, Z3, Z3
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z2, K3
 	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z3, K4
-	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z4
-	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z5
-	VMOVUPS        Z4, K1, (AX)
+	VBLENDMPS.BCST c00000000<>+0(SB), Z2, K3, Z10
+	VBLENDMPS.BCST c00000000<>+0(SB), Z3, K4, Z11
+	VMOVUPS        Z10, K1, (AX)
 	VMOVUPS        Z2, K1, (DX)
-	VMOVUPS        Z5, K2, 64(AX)
+	VMOVUPS        Z11, K2, 64(AX)
 	VMOVUPS        Z3, K2, 64(DX)
 	ADDQ           CX, AX
 	ADDQ           BX, DX
-	DECQ           SI
-	JMP            TileBiasReluZAVX512_row
+	SUBQ           $0x00000001, SI
+	JMP            TileBiasReluZAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasReluZAVX512_cols1:
+TileBiasReluZAVX512_cols1_4:
+	CMPQ           SI, $0x00000004
+	JL             TileBiasReluZAVX512_cols1_1
+	LEAQ           (AX)(CX*2), DI
+	LEAQ           (DX)(BX*2), R8
+	VMOVUPS.Z      (AX), K1, Z1
+	VMOVUPS.Z      (AX)(CX*1), K1, Z7
+	VMOVUPS.Z      (DI), K1, Z8
+	VMOVUPS.Z      (DI)(CX*1), K1, Z9
+	VADDPS         Z0, Z1, Z1
+	VADDPS         Z0, Z7, Z7
+	VADDPS         Z0, Z8, Z8
+	VADDPS         Z0, Z9, Z9
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z1, K2
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z7, K3
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z8, K4
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z9, K5
+	VBLENDMPS.BCST c00000000<>+0(SB), Z1, K2, Z2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z7, K3, Z3
+	VBLENDMPS.BCST c00000000<>+0(SB), Z8, K4, Z4
+	VBLENDMPS.BCST c00000000<>+0(SB), Z9, K5, Z5
+	VMOVUPS        Z2, K1, (AX)
+	VMOVUPS        Z1, K1, (DX)
+	VMOVUPS        Z3, K1, (AX)(CX*1)
+	VMOVUPS        Z7, K1, (DX)(BX*1)
+	VMOVUPS        Z4, K1, (DI)
+	VMOVUPS        Z8, K1, (R8)
+	VMOVUPS        Z5, K1, (DI)(CX*1)
+	VMOVUPS        Z9, K1, (R8)(BX*1)
+	LEAQ           (DI)(CX*2), AX
+	LEAQ           (R8)(BX*2), DX
+	SUBQ           $0x00000004, SI
+	JMP            TileBiasReluZAVX512_cols1_4
+
+TileBiasReluZAVX512_cols1_1:
+	CMPQ           SI, $0x00000001
+	JL             TileBiasReluZAVX512_done
+	VMOVUPS.Z      (AX), K1, Z1
+	VADDPS         Z0, Z1, Z1
+	VCMPPS.BCST    $0x01, c00000000<>+0(SB), Z1, K2
+	VBLENDMPS.BCST c00000000<>+0(SB), Z1, K2, Z6
+	VMOVUPS        Z6, K1, (AX)
+	VMOVUPS        Z1, K1, (DX)
+	ADDQ           CX, AX
+	ADDQ           BX, DX
+	SUBQ           $0x00000001, SI
+	JMP            TileBiasReluZAVX512_cols1_1
 
 TileBiasReluZAVX512_done:
 	VZEROUPPER
@@ -1118,40 +1408,126 @@ TEXT ·TileBiasLeakyReluAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS alpha+56(FP), Z0
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z1
-	VMOVUPS.Z 64(DI), K2, Z2
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS.Z 64(R8), K2, Z2
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasLeakyReluAVX512_cols1
 
-TileBiasLeakyReluAVX512_row:
-	TESTQ       SI, SI
-	JZ          TileBiasLeakyReluAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasLeakyReluAVX512_cols2_2:
+	CMPQ        SI, $0x00000002
+	JL          TileBiasLeakyReluAVX512_cols2_1
+	VMOVUPS.Z   (AX), K1, Z3
+	VMOVUPS.Z   64(AX), K2, Z4
+	VMOVUPS.Z   (AX)(CX*1), K1, Z5
+	VMOVUPS.Z   64(AX)(CX*1), K2, Z6
+	VADDPS      Z1, Z3, Z3
+	VADDPS      Z2, Z4, Z4
+	VADDPS      Z1, Z5, Z5
+	VADDPS      Z2, Z6, Z6
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z3, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z4, K4
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z5, K5
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z6, K6
+	VMULPS      Z3, Z0, Z13
+	VMULPS      Z4, Z0, Z14
+	VMULPS      Z5, Z0, Z15
+	VMULPS      Z6, Z0, Z16
+	VBLENDMPS   Z13, Z3, K3, Z7
+	VBLENDMPS   Z14, Z4, K4, Z8
+	VBLENDMPS   Z15, Z5, K5, Z9
+	VBLENDMPS   Z16, Z6, K6, Z10
+	VMOVUPS     Z7, K1, (AX)
+	VMOVUPS     Z8, K2, 64(AX)
+	VMOVUPS     Z9, K1, (AX)(CX*1)
+	VMOVUPS     Z10, K2, 64(AX)(CX*1)
+	LEAQ        (AX)(CX*2), AX
+	LEAQ        (DX)(BX*2), DX
+	SUBQ        $0x00000002, SI
+	JMP         TileBiasLeakyReluAVX512_cols2_2
+
+TileBiasLeakyReluAVX512_cols2_1:
+	CMPQ        SI, $0x00000001
+	JL          TileBiasLeakyReluAVX512_done
 	VMOVUPS.Z   (AX), K1, Z3
 	VMOVUPS.Z   64(AX), K2, Z4
 	VADDPS      Z1, Z3, Z3
 	VADDPS      Z2, Z4, Z4
 	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z3, K3
 	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z4, K4
-	VMULPS      Z3, Z0, Z7
-	VMULPS      Z4, Z0, Z8
-	VBLENDMPS   Z7, Z3, K3, Z5
-	VBLENDMPS   Z8, Z4, K4, Z6
-	VMOVUPS     Z5, K1, (AX)
-	VMOVUPS     Z6, K2, 64(AX)
+	VMULPS      Z3, Z0, Z5
+	VMULPS      Z4, Z0, Z6
+	VBLENDMPS   Z5, Z3, K3, Z11
+	VBLENDMPS   Z6, Z4, K4, Z12
+	VMOVUPS     Z11, K1, (AX)
+	VMOVUPS     Z12, K2, 64(AX)
 	ADDQ        CX, AX
 	ADDQ        BX, DX
-	DECQ        SI
-	JMP         TileBiasLeakyReluAVX512_row
+	SUBQ        $0x00000001, SI
+	JMP         TileBiasLeakyReluAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasLeakyReluAVX512_cols1:
+TileBiasLeakyReluAVX512_cols1_4:
+	CMPQ        SI, $0x00000004
+	JL          TileBiasLeakyReluAVX512_cols1_1
+	LEAQ        (AX)(CX*2), DI
+	LEAQ        (DX)(BX*2), DX
+	VMOVUPS.Z   (AX), K1, Z2
+	VMOVUPS.Z   (AX)(CX*1), K1, Z8
+	VMOVUPS.Z   (DI), K1, Z9
+	VMOVUPS.Z   (DI)(CX*1), K1, Z10
+	VADDPS      Z1, Z2, Z2
+	VADDPS      Z1, Z8, Z8
+	VADDPS      Z1, Z9, Z9
+	VADDPS      Z1, Z10, Z10
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z2, K2
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z8, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z9, K4
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z10, K5
+	VMULPS      Z2, Z0, Z11
+	VMULPS      Z8, Z0, Z12
+	VMULPS      Z9, Z0, Z13
+	VMULPS      Z10, Z0, Z14
+	VBLENDMPS   Z11, Z2, K2, Z3
+	VBLENDMPS   Z12, Z8, K3, Z4
+	VBLENDMPS   Z13, Z9, K4, Z5
+	VBLENDMPS   Z14, Z10, K5, Z6
+	VMOVUPS     Z3, K1, (AX)
+	VMOVUPS     Z4, K1, (AX)(CX*1)
+	VMOVUPS     Z5, K1, (DI)
+	VMOVUPS     Z6, K1, (DI)(CX*1)
+	LEAQ        (DI)(CX*2), AX
+	LEAQ        (DX)(BX*2), DX
+	SUBQ        $0x00000004, SI
+	JMP         TileBiasLeakyReluAVX512_cols1_4
+
+TileBiasLeakyReluAVX512_cols1_1:
+	CMPQ        SI, $0x00000001
+	JL          TileBiasLeakyReluAVX512_done
+	VMOVUPS.Z   (AX), K1, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z2, K2
+	VMULPS      Z2, Z0, Z3
+	VBLENDMPS   Z3, Z2, K2, Z7
+	VMOVUPS     Z7, K1, (AX)
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	SUBQ        $0x00000001, SI
+	JMP         TileBiasLeakyReluAVX512_cols1_1
 
 TileBiasLeakyReluAVX512_done:
 	VZEROUPPER
@@ -1180,42 +1556,137 @@ TEXT ·TileBiasLeakyReluZAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS alpha+56(FP), Z0
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z1
-	VMOVUPS.Z 64(DI), K2, Z2
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS.Z 64(R8), K2, Z2
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasLeakyReluZAVX512_cols1
 
-TileBiasLeakyReluZAVX512_row:
-	TESTQ       SI, SI
-	JZ          TileBiasLeakyReluZAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasLeakyReluZAVX512_cols2_2:
+	CMPQ        SI, $0x00000002
+	JL          TileBiasLeakyReluZAVX512_cols2_1
+	VMOVUPS.Z   (AX), K1, Z3
+	VMOVUPS.Z   64(AX), K2, Z4
+	VMOVUPS.Z   (AX)(CX*1), K1, Z5
+	VMOVUPS.Z   64(AX)(CX*1), K2, Z6
+	VADDPS      Z1, Z3, Z3
+	VADDPS      Z2, Z4, Z4
+	VADDPS      Z1, Z5, Z5
+	VADDPS      Z2, Z6, Z6
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z3, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z4, K4
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z5, K5
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z6, K6
+	VMULPS      Z3, Z0, Z13
+	VMULPS      Z4, Z0, Z14
+	VMULPS      Z5, Z0, Z15
+	VMULPS      Z6, Z0, Z16
+	VBLENDMPS   Z13, Z3, K3, Z7
+	VBLENDMPS   Z14, Z4, K4, Z8
+	VBLENDMPS   Z15, Z5, K5, Z9
+	VBLENDMPS   Z16, Z6, K6, Z10
+	VMOVUPS     Z7, K1, (AX)
+	VMOVUPS     Z3, K1, (DX)
+	VMOVUPS     Z8, K2, 64(AX)
+	VMOVUPS     Z4, K2, 64(DX)
+	VMOVUPS     Z9, K1, (AX)(CX*1)
+	VMOVUPS     Z5, K1, (DX)(BX*1)
+	VMOVUPS     Z10, K2, 64(AX)(CX*1)
+	VMOVUPS     Z6, K2, 64(DX)(BX*1)
+	LEAQ        (AX)(CX*2), AX
+	LEAQ        (DX)(BX*2), DX
+	SUBQ        $0x00000002, SI
+	JMP         TileBiasLeakyReluZAVX512_cols2_2
+
+TileBiasLeakyReluZAVX512_cols2_1:
+	CMPQ        SI, $0x00000001
+	JL          TileBiasLeakyReluZAVX512_done
 	VMOVUPS.Z   (AX), K1, Z3
 	VMOVUPS.Z   64(AX), K2, Z4
 	VADDPS      Z1, Z3, Z3
 	VADDPS      Z2, Z4, Z4
 	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z3, K3
 	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z4, K4
-	VMULPS      Z3, Z0, Z7
-	VMULPS      Z4, Z0, Z8
-	VBLENDMPS   Z7, Z3, K3, Z5
-	VBLENDMPS   Z8, Z4, K4, Z6
-	VMOVUPS     Z5, K1, (AX)
+	VMULPS      Z3, Z0, Z5
+	VMULPS      Z4, Z0, Z6
+	VBLENDMPS   Z5, Z3, K3, Z11
+	VBLENDMPS   Z6, Z4, K4, Z12
+	VMOVUPS     Z11, K1, (AX)
 	VMOVUPS     Z3, K1, (DX)
-	VMOVUPS     Z6, K2, 64(AX)
+	VMOVUPS     Z12, K2, 64(AX)
 	VMOVUPS     Z4, K2, 64(DX)
 	ADDQ        CX, AX
 	ADDQ        BX, DX
-	DECQ        SI
-	JMP         TileBiasLeakyReluZAVX512_row
+	SUBQ        $0x00000001, SI
+	JMP         TileBiasLeakyReluZAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasLeakyReluZAVX512_cols1:
+TileBiasLeakyReluZAVX512_cols1_4:
+	CMPQ        SI, $0x00000004
+	JL          TileBiasLeakyReluZAVX512_cols1_1
+	LEAQ        (AX)(CX*2), DI
+	LEAQ        (DX)(BX*2), R8
+	VMOVUPS.Z   (AX), K1, Z2
+	VMOVUPS.Z   (AX)(CX*1), K1, Z8
+	VMOVUPS.Z   (DI), K1, Z9
+	VMOVUPS.Z   (DI)(CX*1), K1, Z10
+	VADDPS      Z1, Z2, Z2
+	VADDPS      Z1, Z8, Z8
+	VADDPS      Z1, Z9, Z9
+	VADDPS      Z1, Z10, Z10
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z2, K2
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z8, K3
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z9, K4
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z10, K5
+	VMULPS      Z2, Z0, Z11
+	VMULPS      Z8, Z0, Z12
+	VMULPS      Z9, Z0, Z13
+	VMULPS      Z10, Z0, Z14
+	VBLENDMPS   Z11, Z2, K2, Z3
+	VBLENDMPS   Z12, Z8, K3, Z4
+	VBLENDMPS   Z13, Z9, K4, Z5
+	VBLENDMPS   Z14, Z10, K5, Z6
+	VMOVUPS     Z3, K1, (AX)
+	VMOVUPS     Z2, K1, (DX)
+	VMOVUPS     Z4, K1, (AX)(CX*1)
+	VMOVUPS     Z8, K1, (DX)(BX*1)
+	VMOVUPS     Z5, K1, (DI)
+	VMOVUPS     Z9, K1, (R8)
+	VMOVUPS     Z6, K1, (DI)(CX*1)
+	VMOVUPS     Z10, K1, (R8)(BX*1)
+	LEAQ        (DI)(CX*2), AX
+	LEAQ        (R8)(BX*2), DX
+	SUBQ        $0x00000004, SI
+	JMP         TileBiasLeakyReluZAVX512_cols1_4
+
+TileBiasLeakyReluZAVX512_cols1_1:
+	CMPQ        SI, $0x00000001
+	JL          TileBiasLeakyReluZAVX512_done
+	VMOVUPS.Z   (AX), K1, Z2
+	VADDPS      Z1, Z2, Z2
+	VCMPPS.BCST $0x01, c00000000<>+0(SB), Z2, K2
+	VMULPS      Z2, Z0, Z3
+	VBLENDMPS   Z3, Z2, K2, Z7
+	VMOVUPS     Z7, K1, (AX)
+	VMOVUPS     Z2, K1, (DX)
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	SUBQ        $0x00000001, SI
+	JMP         TileBiasLeakyReluZAVX512_cols1_1
 
 TileBiasLeakyReluZAVX512_done:
 	VZEROUPPER
@@ -1244,25 +1715,29 @@ TEXT ·TileBiasSigmoidAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS cc2d00000<>+0(SB), Z0
 	VBROADCASTSS c3f800000<>+0(SB), Z1
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z2
-	VMOVUPS.Z 64(DI), K2, Z3
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z2
+	VMOVUPS.Z 64(R8), K2, Z3
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasSigmoidAVX512_cols1
 
-TileBiasSigmoidAVX512_row:
-	TESTQ             SI, SI
-	JZ                TileBiasSigmoidAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasSigmoidAVX512_cols2_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasSigmoidAVX512_done
 	VMOVUPS.Z         (AX), K1, Z4
 	VMOVUPS.Z         64(AX), K2, Z5
 	VADDPS            Z2, Z4, Z4
@@ -1313,8 +1788,98 @@ TileBiasSigmoidAVX512_row:
 	VMOVUPS           Z4, K2, 64(AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
-	DECQ              SI
-	JMP               TileBiasSigmoidAVX512_row
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasSigmoidAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasSigmoidAVX512_cols1:
+TileBiasSigmoidAVX512_cols1_2:
+	CMPQ              SI, $0x00000002
+	JL                TileBiasSigmoidAVX512_cols1_1
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         (AX)(CX*1), K1, Z7
+	VADDPS            Z2, Z3, Z3
+	VADDPS            Z2, Z7, Z7
+	VPORD.BCST        c80000000<>+0(SB), Z3, Z8
+	VPORD.BCST        c80000000<>+0(SB), Z7, Z9
+	VMAXPS            Z8, Z0, Z8
+	VMAXPS            Z9, Z0, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VSCALEFPS         Z10, Z12, Z8
+	VSCALEFPS         Z11, Z13, Z9
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z7, K3
+	VBLENDMPS         Z8, Z1, K2, Z4
+	VBLENDMPS         Z9, Z1, K3, Z5
+	VADDPS            Z8, Z1, Z3
+	VADDPS            Z9, Z1, Z7
+	VRCP14PS          Z3, Z9
+	VMULPS            Z9, Z4, Z8
+	VFNMADD231PS      Z8, Z3, Z4
+	VFMADD231PS       Z4, Z9, Z8
+	VRCP14PS          Z7, Z9
+	VMULPS            Z9, Z5, Z3
+	VFNMADD231PS      Z3, Z7, Z5
+	VFMADD231PS       Z5, Z9, Z3
+	VMOVUPS           Z8, K1, (AX)
+	VMOVUPS           Z3, K1, (AX)(CX*1)
+	LEAQ              (AX)(CX*2), AX
+	LEAQ              (DX)(BX*2), DX
+	SUBQ              $0x00000002, SI
+	JMP               TileBiasSigmoidAVX512_cols1_2
+
+TileBiasSigmoidAVX512_cols1_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasSigmoidAVX512_done
+	VMOVUPS.Z         (AX), K1, Z3
+	VADDPS            Z2, Z3, Z3
+	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z7
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z7
+	VFMADD213PS       Z1, Z4, Z7
+	VFMADD213PS       Z1, Z4, Z7
+	VSCALEFPS         Z5, Z7, Z4
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
+	VBLENDMPS         Z4, Z1, K2, Z6
+	VADDPS            Z4, Z1, Z3
+	VRCP14PS          Z3, Z5
+	VMULPS            Z5, Z6, Z4
+	VFNMADD231PS      Z4, Z3, Z6
+	VFMADD231PS       Z6, Z5, Z4
+	VMOVUPS           Z4, K1, (AX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasSigmoidAVX512_cols1_1
 
 TileBiasSigmoidAVX512_done:
 	VZEROUPPER
@@ -1376,25 +1941,29 @@ TEXT ·TileBiasSigmoidZAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS cc2d00000<>+0(SB), Z0
 	VBROADCASTSS c3f800000<>+0(SB), Z1
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z2
-	VMOVUPS.Z 64(DI), K2, Z3
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z2
+	VMOVUPS.Z 64(R8), K2, Z3
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasSigmoidZAVX512_cols1
 
-TileBiasSigmoidZAVX512_row:
-	TESTQ             SI, SI
-	JZ                TileBiasSigmoidZAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasSigmoidZAVX512_cols2_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasSigmoidZAVX512_done
 	VMOVUPS.Z         (AX), K1, Z4
 	VMOVUPS.Z         64(AX), K2, Z5
 	VADDPS            Z2, Z4, Z4
@@ -1447,8 +2016,101 @@ TileBiasSigmoidZAVX512_row:
 	VMOVUPS           Z5, K2, 64(DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
-	DECQ              SI
-	JMP               TileBiasSigmoidZAVX512_row
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasSigmoidZAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasSigmoidZAVX512_cols1:
+TileBiasSigmoidZAVX512_cols1_2:
+	CMPQ              SI, $0x00000002
+	JL                TileBiasSigmoidZAVX512_cols1_1
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         (AX)(CX*1), K1, Z7
+	VADDPS            Z2, Z3, Z3
+	VADDPS            Z2, Z7, Z7
+	VPORD.BCST        c80000000<>+0(SB), Z3, Z8
+	VPORD.BCST        c80000000<>+0(SB), Z7, Z9
+	VMAXPS            Z8, Z0, Z8
+	VMAXPS            Z9, Z0, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z8, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z9, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z8, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VFMADD213PS       Z1, Z8, Z12
+	VFMADD213PS       Z1, Z9, Z13
+	VSCALEFPS         Z10, Z12, Z8
+	VSCALEFPS         Z11, Z13, Z9
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z7, K3
+	VBLENDMPS         Z8, Z1, K2, Z4
+	VBLENDMPS         Z9, Z1, K3, Z5
+	VADDPS            Z8, Z1, Z8
+	VADDPS            Z9, Z1, Z9
+	VRCP14PS          Z8, Z11
+	VMULPS            Z11, Z4, Z10
+	VFNMADD231PS      Z10, Z8, Z4
+	VFMADD231PS       Z4, Z11, Z10
+	VRCP14PS          Z9, Z11
+	VMULPS            Z11, Z5, Z8
+	VFNMADD231PS      Z8, Z9, Z5
+	VFMADD231PS       Z5, Z11, Z8
+	VMOVUPS           Z10, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
+	VMOVUPS           Z8, K1, (AX)(CX*1)
+	VMOVUPS           Z7, K1, (DX)(BX*1)
+	LEAQ              (AX)(CX*2), AX
+	LEAQ              (DX)(BX*2), DX
+	SUBQ              $0x00000002, SI
+	JMP               TileBiasSigmoidZAVX512_cols1_2
+
+TileBiasSigmoidZAVX512_cols1_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasSigmoidZAVX512_done
+	VMOVUPS.Z         (AX), K1, Z3
+	VADDPS            Z2, Z3, Z3
+	VPORD.BCST        c80000000<>+0(SB), Z3, Z4
+	VMAXPS            Z4, Z0, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z7
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z7
+	VFMADD213PS       Z1, Z4, Z7
+	VFMADD213PS       Z1, Z4, Z7
+	VSCALEFPS         Z5, Z7, Z4
+	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
+	VBLENDMPS         Z4, Z1, K2, Z6
+	VADDPS            Z4, Z1, Z4
+	VRCP14PS          Z4, Z7
+	VMULPS            Z7, Z6, Z5
+	VFNMADD231PS      Z5, Z4, Z6
+	VFMADD231PS       Z6, Z7, Z5
+	VMOVUPS           Z5, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasSigmoidZAVX512_cols1_1
 
 TileBiasSigmoidZAVX512_done:
 	VZEROUPPER
@@ -1477,25 +2139,29 @@ TEXT ·TileBiasTanhAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS cc2d00000<>+0(SB), Z0
 	VBROADCASTSS c3f800000<>+0(SB), Z1
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z2
-	VMOVUPS.Z 64(DI), K2, Z3
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z2
+	VMOVUPS.Z 64(R8), K2, Z3
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasTanhAVX512_cols1
 
-TileBiasTanhAVX512_row:
-	TESTQ             SI, SI
-	JZ                TileBiasTanhAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasTanhAVX512_cols2_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasTanhAVX512_done
 	VMOVUPS.Z         (AX), K1, Z4
 	VMOVUPS.Z         64(AX), K2, Z5
 	VADDPS            Z2, Z4, Z4
@@ -1570,8 +2236,134 @@ TileBiasTanhAVX512_row:
 	VMOVUPS           Z5, K2, 64(AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
-	DECQ              SI
-	JMP               TileBiasTanhAVX512_row
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasTanhAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasTanhAVX512_cols1:
+TileBiasTanhAVX512_cols1_2:
+	CMPQ              SI, $0x00000002
+	JL                TileBiasTanhAVX512_cols1_1
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         (AX)(CX*1), K1, Z7
+	VADDPS            Z2, Z3, Z3
+	VADDPS            Z2, Z7, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z8
+	VPANDD.BCST       c7fffffff<>+0(SB), Z7, Z9
+	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
+	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
+	VMAXPS            Z10, Z0, Z10
+	VMAXPS            Z11, Z0, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VSCALEFPS         Z12, Z14, Z10
+	VSCALEFPS         Z13, Z15, Z11
+	VSUBPS            Z10, Z1, Z12
+	VSUBPS            Z11, Z1, Z13
+	VADDPS            Z10, Z1, Z10
+	VADDPS            Z11, Z1, Z11
+	VRCP14PS          Z10, Z15
+	VMULPS            Z15, Z12, Z14
+	VFNMADD231PS      Z14, Z10, Z12
+	VFMADD231PS       Z12, Z15, Z14
+	VRCP14PS          Z11, Z12
+	VMULPS            Z12, Z13, Z10
+	VFNMADD231PS      Z10, Z11, Z13
+	VFMADD231PS       Z13, Z12, Z10
+	VMULPS            Z8, Z8, Z11
+	VMULPS            Z9, Z9, Z12
+	VMULPS            Z11, Z8, Z13
+	VMULPS            Z12, Z9, Z15
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
+	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS       Z9, Z17, Z15
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K2
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K3
+	VBLENDMPS         Z13, Z14, K2, Z4
+	VBLENDMPS         Z15, Z10, K3, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
+	VPANDD.BCST       c80000000<>+0(SB), Z7, Z7
+	VPORD             Z3, Z4, Z3
+	VPORD             Z7, Z5, Z7
+	VMOVUPS           Z3, K1, (AX)
+	VMOVUPS           Z7, K1, (AX)(CX*1)
+	LEAQ              (AX)(CX*2), AX
+	LEAQ              (DX)(BX*2), DX
+	SUBQ              $0x00000002, SI
+	JMP               TileBiasTanhAVX512_cols1_2
+
+TileBiasTanhAVX512_cols1_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasTanhAVX512_done
+	VMOVUPS.Z         (AX), K1, Z3
+	VADDPS            Z2, Z3, Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
+	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
+	VMAXPS            Z5, Z0, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z7
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z5
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z8
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z8
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z8
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z8
+	VFMADD213PS       Z1, Z5, Z8
+	VFMADD213PS       Z1, Z5, Z8
+	VSCALEFPS         Z7, Z8, Z5
+	VSUBPS            Z5, Z1, Z7
+	VADDPS            Z5, Z1, Z5
+	VRCP14PS          Z5, Z9
+	VMULPS            Z9, Z7, Z8
+	VFNMADD231PS      Z8, Z5, Z7
+	VFMADD231PS       Z7, Z9, Z8
+	VMULPS            Z4, Z4, Z5
+	VMULPS            Z5, Z4, Z7
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z9
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z9
+	VFMADD213PS       Z4, Z9, Z7
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
+	VBLENDMPS         Z7, Z8, K2, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
+	VPORD             Z3, Z6, Z3
+	VMOVUPS           Z3, K1, (AX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasTanhAVX512_cols1_1
 
 TileBiasTanhAVX512_done:
 	VZEROUPPER
@@ -1624,25 +2416,29 @@ TEXT ·TileBiasTanhZAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS cc2d00000<>+0(SB), Z0
 	VBROADCASTSS c3f800000<>+0(SB), Z1
 
 	// The bias of the tile's columns, once.
-	MOVQ      bias+16(FP), DI
-	VMOVUPS.Z (DI), K1, Z2
-	VMOVUPS.Z 64(DI), K2, Z3
+	MOVQ      bias+16(FP), R8
+	VMOVUPS.Z (R8), K1, Z2
+	VMOVUPS.Z 64(R8), K2, Z3
+	CMPQ      DI, $0x00000010
+	JLE       TileBiasTanhZAVX512_cols1
 
-TileBiasTanhZAVX512_row:
-	TESTQ             SI, SI
-	JZ                TileBiasTanhZAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileBiasTanhZAVX512_cols2_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasTanhZAVX512_done
 	VMOVUPS.Z         (AX), K1, Z4
 	VMOVUPS.Z         64(AX), K2, Z5
 	VADDPS            Z2, Z4, Z4
@@ -1719,8 +2515,137 @@ TileBiasTanhZAVX512_row:
 	VMOVUPS           Z5, K2, 64(DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
-	DECQ              SI
-	JMP               TileBiasTanhZAVX512_row
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasTanhZAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileBiasTanhZAVX512_cols1:
+TileBiasTanhZAVX512_cols1_2:
+	CMPQ              SI, $0x00000002
+	JL                TileBiasTanhZAVX512_cols1_1
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         (AX)(CX*1), K1, Z7
+	VADDPS            Z2, Z3, Z3
+	VADDPS            Z2, Z7, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z8
+	VPANDD.BCST       c7fffffff<>+0(SB), Z7, Z9
+	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
+	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
+	VMAXPS            Z10, Z0, Z10
+	VMAXPS            Z11, Z0, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VFMADD213PS       Z1, Z10, Z14
+	VFMADD213PS       Z1, Z11, Z15
+	VSCALEFPS         Z12, Z14, Z10
+	VSCALEFPS         Z13, Z15, Z11
+	VSUBPS            Z10, Z1, Z12
+	VSUBPS            Z11, Z1, Z13
+	VADDPS            Z10, Z1, Z10
+	VADDPS            Z11, Z1, Z11
+	VRCP14PS          Z10, Z15
+	VMULPS            Z15, Z12, Z14
+	VFNMADD231PS      Z14, Z10, Z12
+	VFMADD231PS       Z12, Z15, Z14
+	VRCP14PS          Z11, Z12
+	VMULPS            Z12, Z13, Z10
+	VFNMADD231PS      Z10, Z11, Z13
+	VFMADD231PS       Z13, Z12, Z10
+	VMULPS            Z8, Z8, Z11
+	VMULPS            Z9, Z9, Z12
+	VMULPS            Z11, Z8, Z13
+	VMULPS            Z12, Z9, Z15
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
+	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS       Z9, Z17, Z15
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K2
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K3
+	VBLENDMPS         Z13, Z14, K2, Z4
+	VBLENDMPS         Z15, Z10, K3, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z7, Z9
+	VPORD             Z8, Z4, Z8
+	VPORD             Z9, Z5, Z9
+	VMOVUPS           Z8, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
+	VMOVUPS           Z9, K1, (AX)(CX*1)
+	VMOVUPS           Z7, K1, (DX)(BX*1)
+	LEAQ              (AX)(CX*2), AX
+	LEAQ              (DX)(BX*2), DX
+	SUBQ              $0x00000002, SI
+	JMP               TileBiasTanhZAVX512_cols1_2
+
+TileBiasTanhZAVX512_cols1_1:
+	CMPQ              SI, $0x00000001
+	JL                TileBiasTanhZAVX512_done
+	VMOVUPS.Z         (AX), K1, Z3
+	VADDPS            Z2, Z3, Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
+	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
+	VMAXPS            Z5, Z0, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z7
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z5
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z8
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z8
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z8
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z8
+	VFMADD213PS       Z1, Z5, Z8
+	VFMADD213PS       Z1, Z5, Z8
+	VSCALEFPS         Z7, Z8, Z5
+	VSUBPS            Z5, Z1, Z7
+	VADDPS            Z5, Z1, Z5
+	VRCP14PS          Z5, Z9
+	VMULPS            Z9, Z7, Z8
+	VFNMADD231PS      Z8, Z5, Z7
+	VFMADD231PS       Z7, Z9, Z8
+	VMULPS            Z4, Z4, Z5
+	VMULPS            Z5, Z4, Z7
+	VBROADCASTSS      cbbbb6628<>+0(SB), Z9
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z9
+	VFMADD213PS       Z4, Z9, Z7
+	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
+	VBLENDMPS         Z7, Z8, K2, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z4
+	VPORD             Z4, Z6, Z4
+	VMOVUPS           Z4, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
+	ADDQ              CX, AX
+	ADDQ              BX, DX
+	SUBQ              $0x00000001, SI
+	JMP               TileBiasTanhZAVX512_cols1_1
 
 TileBiasTanhZAVX512_done:
 	VZEROUPPER
@@ -1749,33 +2674,110 @@ TEXT ·TileReluDeltaAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS c00000000<>+0(SB), Z0
+	CMPQ         DI, $0x00000010
+	JLE          TileReluDeltaAVX512_cols1
 
-TileReluDeltaAVX512_row:
-	TESTQ     SI, SI
-	JZ        TileReluDeltaAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileReluDeltaAVX512_cols2_2:
+	CMPQ      SI, $0x00000002
+	JL        TileReluDeltaAVX512_cols2_1
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z 64(AX), K2, Z2
+	VMOVUPS.Z (AX)(CX*1), K1, Z3
+	VMOVUPS.Z 64(AX)(CX*1), K2, Z4
+	VMOVUPS.Z (DX), K1, Z5
+	VMOVUPS.Z 64(DX), K2, Z6
+	VMOVUPS.Z (DX)(BX*1), K1, Z7
+	VMOVUPS.Z 64(DX)(BX*1), K2, Z8
+	VCMPPS    $0x01, Z5, Z0, K3
+	VCMPPS    $0x01, Z6, Z0, K4
+	VCMPPS    $0x01, Z7, Z0, K5
+	VCMPPS    $0x01, Z8, Z0, K6
+	VBLENDMPS Z1, Z0, K3, Z9
+	VBLENDMPS Z2, Z0, K4, Z10
+	VBLENDMPS Z3, Z0, K5, Z11
+	VBLENDMPS Z4, Z0, K6, Z12
+	VMOVUPS   Z9, K1, (AX)
+	VMOVUPS   Z10, K2, 64(AX)
+	VMOVUPS   Z11, K1, (AX)(CX*1)
+	VMOVUPS   Z12, K2, 64(AX)(CX*1)
+	LEAQ      (AX)(CX*2), AX
+	LEAQ      (DX)(BX*2), DX
+	SUBQ      $0x00000002, SI
+	JMP       TileReluDeltaAVX512_cols2_2
+
+TileReluDeltaAVX512_cols2_1:
+	CMPQ      SI, $0x00000001
+	JL        TileReluDeltaAVX512_done
 	VMOVUPS.Z (AX), K1, Z1
 	VMOVUPS.Z 64(AX), K2, Z2
 	VMOVUPS.Z (DX), K1, Z3
 	VMOVUPS.Z 64(DX), K2, Z4
 	VCMPPS    $0x01, Z3, Z0, K3
 	VCMPPS    $0x01, Z4, Z0, K4
-	VBLENDMPS Z1, Z0, K3, Z5
-	VBLENDMPS Z2, Z0, K4, Z6
-	VMOVUPS   Z5, K1, (AX)
-	VMOVUPS   Z6, K2, 64(AX)
+	VBLENDMPS Z1, Z0, K3, Z13
+	VBLENDMPS Z2, Z0, K4, Z14
+	VMOVUPS   Z13, K1, (AX)
+	VMOVUPS   Z14, K2, 64(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileReluDeltaAVX512_row
+	SUBQ      $0x00000001, SI
+	JMP       TileReluDeltaAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileReluDeltaAVX512_cols1:
+TileReluDeltaAVX512_cols1_4:
+	CMPQ      SI, $0x00000004
+	JL        TileReluDeltaAVX512_cols1_1
+	LEAQ      (AX)(CX*2), DI
+	LEAQ      (DX)(BX*2), R8
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (AX)(CX*1), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VMOVUPS.Z (DI)(CX*1), K1, Z4
+	VMOVUPS.Z (DX), K1, Z5
+	VMOVUPS.Z (DX)(BX*1), K1, Z6
+	VMOVUPS.Z (R8), K1, Z7
+	VMOVUPS.Z (R8)(BX*1), K1, Z8
+	VCMPPS    $0x01, Z5, Z0, K2
+	VCMPPS    $0x01, Z6, Z0, K3
+	VCMPPS    $0x01, Z7, Z0, K4
+	VCMPPS    $0x01, Z8, Z0, K5
+	VBLENDMPS Z1, Z0, K2, Z9
+	VBLENDMPS Z2, Z0, K3, Z10
+	VBLENDMPS Z3, Z0, K4, Z11
+	VBLENDMPS Z4, Z0, K5, Z12
+	VMOVUPS   Z9, K1, (AX)
+	VMOVUPS   Z10, K1, (AX)(CX*1)
+	VMOVUPS   Z11, K1, (DI)
+	VMOVUPS   Z12, K1, (DI)(CX*1)
+	LEAQ      (DI)(CX*2), AX
+	LEAQ      (R8)(BX*2), DX
+	SUBQ      $0x00000004, SI
+	JMP       TileReluDeltaAVX512_cols1_4
+
+TileReluDeltaAVX512_cols1_1:
+	CMPQ      SI, $0x00000001
+	JL        TileReluDeltaAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VCMPPS    $0x01, Z2, Z0, K2
+	VBLENDMPS Z1, Z0, K2, Z13
+	VMOVUPS   Z13, K1, (AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	SUBQ      $0x00000001, SI
+	JMP       TileReluDeltaAVX512_cols1_1
 
 TileReluDeltaAVX512_done:
 	VZEROUPPER
@@ -1804,19 +2806,55 @@ TEXT ·TileLeakyReluDeltaAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS alpha+56(FP), Z0
+	CMPQ         DI, $0x00000010
+	JLE          TileLeakyReluDeltaAVX512_cols1
 
-TileLeakyReluDeltaAVX512_row:
-	TESTQ       SI, SI
-	JZ          TileLeakyReluDeltaAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileLeakyReluDeltaAVX512_cols2_2:
+	CMPQ        SI, $0x00000002
+	JL          TileLeakyReluDeltaAVX512_cols2_1
+	VMOVUPS.Z   (AX), K1, Z1
+	VMOVUPS.Z   64(AX), K2, Z2
+	VMOVUPS.Z   (AX)(CX*1), K1, Z3
+	VMOVUPS.Z   64(AX)(CX*1), K2, Z4
+	VMOVUPS.Z   (DX), K1, Z5
+	VMOVUPS.Z   64(DX), K2, Z6
+	VMOVUPS.Z   (DX)(BX*1), K1, Z7
+	VMOVUPS.Z   64(DX)(BX*1), K2, Z8
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z5, K3
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z6, K4
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z7, K5
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z8, K6
+	VMULPS      Z1, Z0, Z5
+	VMULPS      Z2, Z0, Z6
+	VMULPS      Z3, Z0, Z7
+	VMULPS      Z4, Z0, Z8
+	VBLENDMPS   Z1, Z5, K3, Z9
+	VBLENDMPS   Z2, Z6, K4, Z10
+	VBLENDMPS   Z3, Z7, K5, Z11
+	VBLENDMPS   Z4, Z8, K6, Z12
+	VMOVUPS     Z9, K1, (AX)
+	VMOVUPS     Z10, K2, 64(AX)
+	VMOVUPS     Z11, K1, (AX)(CX*1)
+	VMOVUPS     Z12, K2, 64(AX)(CX*1)
+	LEAQ        (AX)(CX*2), AX
+	LEAQ        (DX)(BX*2), DX
+	SUBQ        $0x00000002, SI
+	JMP         TileLeakyReluDeltaAVX512_cols2_2
+
+TileLeakyReluDeltaAVX512_cols2_1:
+	CMPQ        SI, $0x00000001
+	JL          TileLeakyReluDeltaAVX512_done
 	VMOVUPS.Z   (AX), K1, Z1
 	VMOVUPS.Z   64(AX), K2, Z2
 	VMOVUPS.Z   (DX), K1, Z3
@@ -1825,14 +2863,64 @@ TileLeakyReluDeltaAVX512_row:
 	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z4, K4
 	VMULPS      Z1, Z0, Z3
 	VMULPS      Z2, Z0, Z4
-	VBLENDMPS   Z1, Z3, K3, Z5
-	VBLENDMPS   Z2, Z4, K4, Z6
-	VMOVUPS     Z5, K1, (AX)
-	VMOVUPS     Z6, K2, 64(AX)
+	VBLENDMPS   Z1, Z3, K3, Z13
+	VBLENDMPS   Z2, Z4, K4, Z14
+	VMOVUPS     Z13, K1, (AX)
+	VMOVUPS     Z14, K2, 64(AX)
 	ADDQ        CX, AX
 	ADDQ        BX, DX
-	DECQ        SI
-	JMP         TileLeakyReluDeltaAVX512_row
+	SUBQ        $0x00000001, SI
+	JMP         TileLeakyReluDeltaAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileLeakyReluDeltaAVX512_cols1:
+TileLeakyReluDeltaAVX512_cols1_4:
+	CMPQ        SI, $0x00000004
+	JL          TileLeakyReluDeltaAVX512_cols1_1
+	LEAQ        (AX)(CX*2), DI
+	LEAQ        (DX)(BX*2), R8
+	VMOVUPS.Z   (AX), K1, Z1
+	VMOVUPS.Z   (AX)(CX*1), K1, Z2
+	VMOVUPS.Z   (DI), K1, Z3
+	VMOVUPS.Z   (DI)(CX*1), K1, Z4
+	VMOVUPS.Z   (DX), K1, Z5
+	VMOVUPS.Z   (DX)(BX*1), K1, Z6
+	VMOVUPS.Z   (R8), K1, Z7
+	VMOVUPS.Z   (R8)(BX*1), K1, Z8
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z5, K2
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z6, K3
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z7, K4
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z8, K5
+	VMULPS      Z1, Z0, Z5
+	VMULPS      Z2, Z0, Z6
+	VMULPS      Z3, Z0, Z7
+	VMULPS      Z4, Z0, Z8
+	VBLENDMPS   Z1, Z5, K2, Z9
+	VBLENDMPS   Z2, Z6, K3, Z10
+	VBLENDMPS   Z3, Z7, K4, Z11
+	VBLENDMPS   Z4, Z8, K5, Z12
+	VMOVUPS     Z9, K1, (AX)
+	VMOVUPS     Z10, K1, (AX)(CX*1)
+	VMOVUPS     Z11, K1, (DI)
+	VMOVUPS     Z12, K1, (DI)(CX*1)
+	LEAQ        (DI)(CX*2), AX
+	LEAQ        (R8)(BX*2), DX
+	SUBQ        $0x00000004, SI
+	JMP         TileLeakyReluDeltaAVX512_cols1_4
+
+TileLeakyReluDeltaAVX512_cols1_1:
+	CMPQ        SI, $0x00000001
+	JL          TileLeakyReluDeltaAVX512_done
+	VMOVUPS.Z   (AX), K1, Z1
+	VMOVUPS.Z   (DX), K1, Z2
+	VCMPPS.BCST $0x0e, c00000000<>+0(SB), Z2, K2
+	VMULPS      Z1, Z0, Z2
+	VBLENDMPS   Z1, Z2, K2, Z13
+	VMOVUPS     Z13, K1, (AX)
+	ADDQ        CX, AX
+	ADDQ        BX, DX
+	SUBQ        $0x00000001, SI
+	JMP         TileLeakyReluDeltaAVX512_cols1_1
 
 TileLeakyReluDeltaAVX512_done:
 	VZEROUPPER
@@ -1861,19 +2949,55 @@ TEXT ·TileSigmoidDeltaAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS c3f800000<>+0(SB), Z0
+	CMPQ         DI, $0x00000010
+	JLE          TileSigmoidDeltaAVX512_cols1
 
-TileSigmoidDeltaAVX512_row:
-	TESTQ     SI, SI
-	JZ        TileSigmoidDeltaAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileSigmoidDeltaAVX512_cols2_2:
+	CMPQ      SI, $0x00000002
+	JL        TileSigmoidDeltaAVX512_cols2_1
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z 64(AX), K2, Z2
+	VMOVUPS.Z (AX)(CX*1), K1, Z3
+	VMOVUPS.Z 64(AX)(CX*1), K2, Z4
+	VMOVUPS.Z (DX), K1, Z5
+	VMOVUPS.Z 64(DX), K2, Z6
+	VMOVUPS.Z (DX)(BX*1), K1, Z7
+	VMOVUPS.Z 64(DX)(BX*1), K2, Z8
+	VSUBPS    Z5, Z0, Z9
+	VSUBPS    Z6, Z0, Z10
+	VSUBPS    Z7, Z0, Z11
+	VSUBPS    Z8, Z0, Z12
+	VMULPS    Z9, Z5, Z5
+	VMULPS    Z10, Z6, Z6
+	VMULPS    Z11, Z7, Z7
+	VMULPS    Z12, Z8, Z8
+	VMULPS    Z5, Z1, Z1
+	VMULPS    Z6, Z2, Z2
+	VMULPS    Z7, Z3, Z3
+	VMULPS    Z8, Z4, Z4
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K2, 64(AX)
+	VMOVUPS   Z3, K1, (AX)(CX*1)
+	VMOVUPS   Z4, K2, 64(AX)(CX*1)
+	LEAQ      (AX)(CX*2), AX
+	LEAQ      (DX)(BX*2), DX
+	SUBQ      $0x00000002, SI
+	JMP       TileSigmoidDeltaAVX512_cols2_2
+
+TileSigmoidDeltaAVX512_cols2_1:
+	CMPQ      SI, $0x00000001
+	JL        TileSigmoidDeltaAVX512_done
 	VMOVUPS.Z (AX), K1, Z1
 	VMOVUPS.Z 64(AX), K2, Z2
 	VMOVUPS.Z (DX), K1, Z3
@@ -1888,8 +3012,58 @@ TileSigmoidDeltaAVX512_row:
 	VMOVUPS   Z2, K2, 64(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileSigmoidDeltaAVX512_row
+	SUBQ      $0x00000001, SI
+	JMP       TileSigmoidDeltaAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileSigmoidDeltaAVX512_cols1:
+TileSigmoidDeltaAVX512_cols1_4:
+	CMPQ      SI, $0x00000004
+	JL        TileSigmoidDeltaAVX512_cols1_1
+	LEAQ      (AX)(CX*2), DI
+	LEAQ      (DX)(BX*2), R8
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (AX)(CX*1), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VMOVUPS.Z (DI)(CX*1), K1, Z4
+	VMOVUPS.Z (DX), K1, Z5
+	VMOVUPS.Z (DX)(BX*1), K1, Z6
+	VMOVUPS.Z (R8), K1, Z7
+	VMOVUPS.Z (R8)(BX*1), K1, Z8
+	VSUBPS    Z5, Z0, Z9
+	VSUBPS    Z6, Z0, Z10
+	VSUBPS    Z7, Z0, Z11
+	VSUBPS    Z8, Z0, Z12
+	VMULPS    Z9, Z5, Z5
+	VMULPS    Z10, Z6, Z6
+	VMULPS    Z11, Z7, Z7
+	VMULPS    Z12, Z8, Z8
+	VMULPS    Z5, Z1, Z1
+	VMULPS    Z6, Z2, Z2
+	VMULPS    Z7, Z3, Z3
+	VMULPS    Z8, Z4, Z4
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K1, (AX)(CX*1)
+	VMOVUPS   Z3, K1, (DI)
+	VMOVUPS   Z4, K1, (DI)(CX*1)
+	LEAQ      (DI)(CX*2), AX
+	LEAQ      (R8)(BX*2), DX
+	SUBQ      $0x00000004, SI
+	JMP       TileSigmoidDeltaAVX512_cols1_4
+
+TileSigmoidDeltaAVX512_cols1_1:
+	CMPQ      SI, $0x00000001
+	JL        TileSigmoidDeltaAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VSUBPS    Z2, Z0, Z3
+	VMULPS    Z3, Z2, Z2
+	VMULPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	SUBQ      $0x00000001, SI
+	JMP       TileSigmoidDeltaAVX512_cols1_1
 
 TileSigmoidDeltaAVX512_done:
 	VZEROUPPER
@@ -1918,19 +3092,59 @@ TEXT ·TileTanhDeltaAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K1
-	SUBQ         $0x00000010, DI
-	XORQ         R9, R9
-	CMPQ         DI, R9
-	CMOVQLT      R9, DI
-	MOVQ         $0x00000010, R9
-	CMPQ         DI, R9
-	CMOVQGT      R9, DI
-	KMOVW        (R8)(DI*2), K2
+	MOVQ         DI, R9
+	SUBQ         $0x00000010, R9
+	XORQ         R10, R10
+	CMPQ         R9, R10
+	CMOVQLT      R10, R9
+	MOVQ         $0x00000010, R10
+	CMPQ         R9, R10
+	CMOVQGT      R10, R9
+	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS c3f800000<>+0(SB), Z0
+	CMPQ         DI, $0x00000010
+	JLE          TileTanhDeltaAVX512_cols1
 
-TileTanhDeltaAVX512_row:
-	TESTQ     SI, SI
-	JZ        TileTanhDeltaAVX512_done
+	// Columns in 2 vector(s) of a row.
+TileTanhDeltaAVX512_cols2_2:
+	CMPQ      SI, $0x00000002
+	JL        TileTanhDeltaAVX512_cols2_1
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z 64(AX), K2, Z2
+	VMOVUPS.Z (AX)(CX*1), K1, Z3
+	VMOVUPS.Z 64(AX)(CX*1), K2, Z4
+	VMOVUPS.Z (DX), K1, Z5
+	VMOVUPS.Z 64(DX), K2, Z6
+	VMOVUPS.Z (DX)(BX*1), K1, Z7
+	VMOVUPS.Z 64(DX)(BX*1), K2, Z8
+	VSUBPS    Z5, Z0, Z9
+	VSUBPS    Z6, Z0, Z10
+	VSUBPS    Z7, Z0, Z11
+	VSUBPS    Z8, Z0, Z12
+	VADDPS    Z5, Z0, Z5
+	VADDPS    Z6, Z0, Z6
+	VADDPS    Z7, Z0, Z7
+	VADDPS    Z8, Z0, Z8
+	VMULPS    Z5, Z9, Z5
+	VMULPS    Z6, Z10, Z6
+	VMULPS    Z7, Z11, Z7
+	VMULPS    Z8, Z12, Z8
+	VMULPS    Z5, Z1, Z1
+	VMULPS    Z6, Z2, Z2
+	VMULPS    Z7, Z3, Z3
+	VMULPS    Z8, Z4, Z4
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K2, 64(AX)
+	VMOVUPS   Z3, K1, (AX)(CX*1)
+	VMOVUPS   Z4, K2, 64(AX)(CX*1)
+	LEAQ      (AX)(CX*2), AX
+	LEAQ      (DX)(BX*2), DX
+	SUBQ      $0x00000002, SI
+	JMP       TileTanhDeltaAVX512_cols2_2
+
+TileTanhDeltaAVX512_cols2_1:
+	CMPQ      SI, $0x00000001
+	JL        TileTanhDeltaAVX512_done
 	VMOVUPS.Z (AX), K1, Z1
 	VMOVUPS.Z 64(AX), K2, Z2
 	VMOVUPS.Z (DX), K1, Z3
@@ -1947,8 +3161,63 @@ TileTanhDeltaAVX512_row:
 	VMOVUPS   Z2, K2, 64(AX)
 	ADDQ      CX, AX
 	ADDQ      BX, DX
-	DECQ      SI
-	JMP       TileTanhDeltaAVX512_row
+	SUBQ      $0x00000001, SI
+	JMP       TileTanhDeltaAVX512_cols2_1
+
+	// Columns in 1 vector(s) of a row.
+TileTanhDeltaAVX512_cols1:
+TileTanhDeltaAVX512_cols1_4:
+	CMPQ      SI, $0x00000004
+	JL        TileTanhDeltaAVX512_cols1_1
+	LEAQ      (AX)(CX*2), DI
+	LEAQ      (DX)(BX*2), R8
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (AX)(CX*1), K1, Z2
+	VMOVUPS.Z (DI), K1, Z3
+	VMOVUPS.Z (DI)(CX*1), K1, Z4
+	VMOVUPS.Z (DX), K1, Z5
+	VMOVUPS.Z (DX)(BX*1), K1, Z6
+	VMOVUPS.Z (R8), K1, Z7
+	VMOVUPS.Z (R8)(BX*1), K1, Z8
+	VSUBPS    Z5, Z0, Z9
+	VSUBPS    Z6, Z0, Z10
+	VSUBPS    Z7, Z0, Z11
+	VSUBPS    Z8, Z0, Z12
+	VADDPS    Z5, Z0, Z5
+	VADDPS    Z6, Z0, Z6
+	VADDPS    Z7, Z0, Z7
+	VADDPS    Z8, Z0, Z8
+	VMULPS    Z5, Z9, Z5
+	VMULPS    Z6, Z10, Z6
+	VMULPS    Z7, Z11, Z7
+	VMULPS    Z8, Z12, Z8
+	VMULPS    Z5, Z1, Z1
+	VMULPS    Z6, Z2, Z2
+	VMULPS    Z7, Z3, Z3
+	VMULPS    Z8, Z4, Z4
+	VMOVUPS   Z1, K1, (AX)
+	VMOVUPS   Z2, K1, (AX)(CX*1)
+	VMOVUPS   Z3, K1, (DI)
+	VMOVUPS   Z4, K1, (DI)(CX*1)
+	LEAQ      (DI)(CX*2), AX
+	LEAQ      (R8)(BX*2), DX
+	SUBQ      $0x00000004, SI
+	JMP       TileTanhDeltaAVX512_cols1_4
+
+TileTanhDeltaAVX512_cols1_1:
+	CMPQ      SI, $0x00000001
+	JL        TileTanhDeltaAVX512_done
+	VMOVUPS.Z (AX), K1, Z1
+	VMOVUPS.Z (DX), K1, Z2
+	VSUBPS    Z2, Z0, Z3
+	VADDPS    Z2, Z0, Z2
+	VMULPS    Z2, Z3, Z2
+	VMULPS    Z2, Z1, Z1
+	VMOVUPS   Z1, K1, (AX)
+	ADDQ      CX, AX
+	ADDQ      BX, DX
+	SUBQ      $0x00000001, SI
+	JMP       TileTanhDeltaAVX512_cols1_1
 
 TileTanhDeltaAVX512_done:
 	VZEROUPPER
