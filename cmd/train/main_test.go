@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -407,38 +408,72 @@ func TestInterruptAndResume(t *testing.T) {
 	ckpt := model + ".ckpt"
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "BACKPROP_TRAIN_CHILD_ARGS="+strings.Join(append(common, "-out", model), " "))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		if c, err := mlp.LoadCheckpoint(ckpt); err == nil && c.Epochs >= 2 {
-			break
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("the run ended before it could be interrupted: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("no checkpoint after two minutes")
-		}
-		time.Sleep(5 * time.Millisecond)
+
+	// The child prints a line per epoch, then writes that epoch's
+	// checkpoint. Each line's number and arrival time go to lines; the
+	// channel closes when the child's output ends.
+	type epochLine struct {
+		n  int
+		at time.Time
 	}
+	lines := make(chan epochLine, 16)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var n int
+			if _, err := fmt.Sscanf(sc.Text(), "epoch=%d ", &n); err == nil {
+				lines <- epochLine{n, time.Now()}
+			}
+		}
+	}()
+
+	// Kill the child half an epoch after the line of epoch 2: in the
+	// middle of epoch 3 of 4.
+	var seen []epochLine
+	timeout := time.After(2 * time.Minute)
+	for len(seen) < 2 {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the run ended before it could be interrupted: %v", cmd.Wait())
+			}
+			seen = append(seen, l)
+		case <-timeout:
+			cmd.Process.Kill()
+			t.Fatal("no second epoch after two minutes")
+		}
+	}
+	time.Sleep(seen[1].at.Sub(seen[0].at) / 2)
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-exited
+	for l := range lines {
+		seen = append(seen, l)
+	}
+	cmd.Wait()
+	last := seen[len(seen)-1].n
 
+	// The checkpoint is the last epoch the run completed, or, if the kill
+	// fell between an epoch's line and the rename of its checkpoint, the
+	// one before: never a torn file, never a later one.
 	c, err := mlp.LoadCheckpoint(ckpt)
 	if err != nil {
 		t.Fatalf("the checkpoint left by the killed run does not load: %v", err)
 	}
-	if c.Epochs < 2 || c.Epochs >= 4 || c.Steps != c.Epochs*625 {
-		t.Fatalf("checkpoint after epoch %d, step %d; want a complete epoch of the 4", c.Epochs, c.Steps)
+	t.Logf("killed after the line of epoch %d; checkpoint of epoch %d", last, c.Epochs)
+	if last >= 4 {
+		t.Fatalf("the run finished all 4 epochs before the kill: the test did not interrupt it")
+	}
+	if c.Epochs != last && c.Epochs != last-1 || c.Steps != c.Epochs*625 {
+		t.Fatalf("checkpoint after epoch %d, step %d; the last epoch printed was %d", c.Epochs, c.Steps, last)
 	}
 	if _, err := os.Stat(model); err == nil {
 		t.Fatal("the killed run saved its final model")
