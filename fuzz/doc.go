@@ -20,7 +20,7 @@
 //	                 beta; with beta = 0, C (all NaN) is not read
 //	FuzzSgemmFused   SgemmBiasAct and SgemmDelta: bit for bit equal to Sgemm
 //	                 followed by the separate kernels on the same path
-//	FuzzOptimizer    SGDStep, MomentumStep (and Nesterov), AdamStep, RMSPropStep:
+//	FuzzOptimizer    SGDStep, MomentumStep (and Nesterov), AdamStep, AdamWStep, RMSPropStep:
 //	                 bit for bit equal to the generic path
 //	FuzzModelRead    mlp.Read on arbitrary bytes: a network that re-encodes to the
 //	                 same bytes, or an error wrapping mlp.ErrFormat; no panic, and

@@ -41,6 +41,9 @@ var optSteps = []optStep{
 	{"RMSPropStep", []string{"w", "v", "g"}, func(p *kernels.Impl, s [][]float32, h *hyper) {
 		p.RMSPropStep(s[0], s[1], s[2], h.lr, h.rho, h.eps, h.wd)
 	}},
+	{"AdamWStep", []string{"w", "m", "v", "g"}, func(p *kernels.Impl, s [][]float32, h *hyper) {
+		p.AdamWStep(s[0], s[1], s[2], s[3], h.t, h.lr, h.b1, h.b2, h.eps, h.wd)
+	}},
 }
 
 // typical values of each scalar, which the decoder picks half the time;
@@ -63,7 +66,7 @@ func (s *source) scalar(typ *[4]float32) float32 {
 }
 
 // FuzzOptimizer checks the optimiser steps, SGDStep, MomentumStep (and
-// Nesterov's), AdamStep and RMSPropStep: on every path, for any length
+// Nesterov's), AdamStep, AdamWStep and RMSPropStep: on every path, for any length
 // (up to 1 Ki, or across the 64Ki-element chunks), placement, values and
 // scalars, every updated slice is bit for bit (any NaN matching any NaN)
 // what the generic path gives, the gradient does not change and nothing
@@ -120,7 +123,7 @@ func FuzzOptimizer(f *testing.F) {
 		case 3:
 			h.t = int(int32(step))
 		}
-		if o.name == "AdamStep" && h.t < 1 && wants == nil {
+		if (o.name == "AdamStep" || o.name == "AdamWStep") && h.t < 1 && wants == nil {
 			wants = []string{fmt.Sprintf("step t = %d < 1", h.t)}
 		}
 		vals := make([][]float32, k)

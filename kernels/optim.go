@@ -60,7 +60,7 @@ func (p *Impl) MomentumStep(w, v, g []float32, lr, mu, wd float32, nesterov bool
 // and b2 of the moving averages m (of the gradient) and v (of its square),
 // eps, and L2 weight decay wd added to the gradient. The bias corrections
 // are folded into two scalars, a = lr/(1−b1^t) and s = 1/√(1−b2^t), computed
-// in float64. (AdamW's decoupled decay is a scaling of w before the step.)
+// in float64.
 //
 //	for i := range w {
 //		d := g[i] + wd*w[i]
@@ -69,15 +69,33 @@ func (p *Impl) MomentumStep(w, v, g []float32, lr, mu, wd float32, nesterov bool
 //		w[i] -= a * m[i] / (sqrt(v[i])*s + eps)
 //	}
 func (p *Impl) AdamStep(w, m, v, g []float32, t int, lr, b1, b2, eps, wd float32) {
-	checkStep("AdamStep", []string{"w", "m", "v", "g"}, w, m, v, g)
+	p.adam("AdamStep", w, m, v, g, t, lr, b1, b2, eps, wd, 1)
+}
+
+// AdamWStep is AdamStep with AdamW's decoupled weight decay wd: w is
+// scaled by 1 − lr·wd (computed in float64, then rounded) in the same pass
+// as the step, instead of wd·w being added to the gradient. It gives the
+// bits of Scale(1 − lr·wd, w) followed by AdamStep with no decay.
+//
+//	for i := range w {
+//		m[i] = b1*m[i] + (1-b1)*g[i]
+//		v[i] = b2*v[i] + (1-b2)*(g[i]*g[i])
+//		w[i] = (1-lr*wd)*w[i] - a*m[i]/(sqrt(v[i])*s + eps)
+//	}
+func (p *Impl) AdamWStep(w, m, v, g []float32, t int, lr, b1, b2, eps, wd float32) {
+	p.adam("AdamWStep", w, m, v, g, t, lr, b1, b2, eps, 0, float32(1-float64(lr)*float64(wd)))
+}
+
+func (p *Impl) adam(op string, w, m, v, g []float32, t int, lr, b1, b2, eps, wd, keep float32) {
+	checkStep(op, []string{"w", "m", "v", "g"}, w, m, v, g)
 	if t < 1 {
-		panic(fmt.Sprintf("kernels: AdamStep: step t = %d < 1", t))
+		panic(fmt.Sprintf("kernels: %s: step t = %d < 1", op, t))
 	}
 	a := float32(float64(lr) / (1 - math.Pow(float64(b1), float64(t))))
 	s := float32(1 / math.Sqrt(1-math.Pow(float64(b2), float64(t))))
 	for i := 0; i < len(w); i += chunk {
 		n := min(chunk, len(w)-i)
-		p.ew.AdamStep(at(w, i), at(m, i), at(v, i), at(g, i), n, b1, 1-b1, b2, 1-b2, a, s, eps, wd)
+		p.ew.AdamStep(at(w, i), at(m, i), at(v, i), at(g, i), n, b1, 1-b1, b2, 1-b2, a, s, eps, wd, keep)
 	}
 }
 
@@ -106,6 +124,11 @@ func MomentumStep(w, v, g []float32, lr, mu, wd float32, nesterov bool) {
 // AdamStep takes a step of Adam; see Impl.AdamStep.
 func AdamStep(w, m, v, g []float32, t int, lr, b1, b2, eps, wd float32) {
 	current.Load().AdamStep(w, m, v, g, t, lr, b1, b2, eps, wd)
+}
+
+// AdamWStep takes a step of AdamW; see Impl.AdamWStep.
+func AdamWStep(w, m, v, g []float32, t int, lr, b1, b2, eps, wd float32) {
+	current.Load().AdamWStep(w, m, v, g, t, lr, b1, b2, eps, wd)
 }
 
 // RMSPropStep takes a step of RMSProp; see Impl.RMSPropStep.

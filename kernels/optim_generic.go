@@ -31,7 +31,7 @@ func nesterovStepGeneric(w, v, g *float32, n int, lr, mu, wd float32) {
 	}
 }
 
-func adamStepGeneric(w, m, v, g *float32, n int, b1, c1, b2, c2, a, s, eps, wd float32) {
+func adamStepGeneric(w, m, v, g *float32, n int, b1, c1, b2, c2, a, s, eps, wd, keep float32) {
 	ws, ms, vs, gs := view(w, n), view(m, n), view(v, n), view(g, n)
 	for i, x := range ws {
 		d := gs[i] + float32(wd*x)
@@ -39,7 +39,7 @@ func adamStepGeneric(w, m, v, g *float32, n int, b1, c1, b2, c2, a, s, eps, wd f
 		vi := float32(b2*vs[i]) + float32(c2*float32(d*d))
 		ms[i], vs[i] = mi, vi
 		den := float32(float32(math.Sqrt(float64(vi)))*s) + eps
-		ws[i] = x - float32(a*mi)/den
+		ws[i] = float32(keep*x) - float32(a*mi)/den
 	}
 }
 

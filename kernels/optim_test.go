@@ -63,6 +63,21 @@ var stepCases = []stepCase{
 			den := f32(f32(f32(math.Sqrt(s[2]))*sc) + f32(tEps))
 			s[0] = f32(s[0] - f32(f32(a*s[1])/den))
 		}},
+	{"AdamW", 3,
+		func(p *Impl, s [][]float32, g []float32) {
+			p.AdamWStep(s[0], s[1], s[2], g, tStep, tLR, tB1, tB2, tEps, tWD)
+		},
+		func(s []float64, g float64) {
+			a := f32(float64(float32(tLR)) / (1 - math.Pow(float64(float32(tB1)), tStep)))
+			sc := f32(1 / math.Sqrt(1-math.Pow(float64(float32(tB2)), tStep)))
+			c1, c2 := f32(1-f32(tB1)), f32(1-f32(tB2))
+			keep := f32(1 - float64(float32(tLR))*float64(float32(tWD)))
+			d := f32(g + f32(0*s[0]))
+			s[1] = f32(f32(f32(tB1)*s[1]) + f32(c1*d))
+			s[2] = f32(f32(f32(tB2)*s[2]) + f32(c2*f32(d*d)))
+			den := f32(f32(f32(math.Sqrt(s[2]))*sc) + f32(tEps))
+			s[0] = f32(f32(keep*s[0]) - f32(f32(a*s[1])/den))
+		}},
 	{"RMSProp", 2,
 		func(p *Impl, s [][]float32, g []float32) { p.RMSPropStep(s[0], s[1], g, tLR, tRho, tEps, tWD) },
 		func(s []float64, g float64) {
@@ -90,7 +105,7 @@ func TestOptimizerSteps(t *testing.T) {
 						s[j], bufs[j] = guarded(n, (off+3*j)%16)
 						values(r, s[j])
 					}
-					if c.name == "Adam" || c.name == "RMSProp" {
+					if c.name == "Adam" || c.name == "AdamW" || c.name == "RMSProp" {
 						for i := range s[c.states-1] {
 							s[c.states-1][i] = float32(math.Abs(float64(s[c.states-1][i])))
 						}

@@ -123,14 +123,11 @@ func (o *Adam) Step(params []Param, lr float32) {
 	t := o.s.steps + 1
 	for i, p := range params {
 		m, v := o.s.buf[2*i], o.s.buf[2*i+1]
-		if !o.Decoupled {
+		if o.Decoupled {
+			kernels.AdamWStep(p.W, m, v, p.G, t, lr, b1, b2, eps, o.WeightDecay)
+		} else {
 			kernels.AdamStep(p.W, m, v, p.G, t, lr, b1, b2, eps, o.WeightDecay)
-			continue
 		}
-		if o.WeightDecay != 0 {
-			kernels.Scale(float32(1-float64(lr)*float64(o.WeightDecay)), p.W)
-		}
-		kernels.AdamStep(p.W, m, v, p.G, t, lr, b1, b2, eps, 0)
 	}
 	o.s.steps = t
 }

@@ -364,22 +364,22 @@ var Elementwise = []*Kernel{
 	},
 	{
 		Name: "AdamStep",
-		Doc: doc("AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient (AdamW's decoupled decay is a separate scaling of w).",
-			"for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] -= a * m[i] / (sqrt(v[i])*s + eps) }"),
+		Doc: doc("AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient, and keep = 1 − lr·λ is AdamW's decoupled decay, a scaling of w (1 for Adam).",
+			"for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] = keep*w[i] - a*m[i]/(sqrt(v[i])*s + eps) }"),
 		Args: []Arg{{"w", InOut}, {"m", InOut}, {"v", InOut}, {"grad", In},
 			{"b1", Scalar}, {"c1", Scalar}, {"b2", Scalar}, {"c2", Scalar},
-			{"a", Scalar}, {"s", Scalar}, {"eps", Scalar}, {"wd", Scalar}},
+			{"a", Scalar}, {"s", Scalar}, {"eps", Scalar}, {"wd", Scalar}, {"keep", Scalar}},
 		Unroll: 2,
 		Body: func(b *Builder, in, s []Value) Value {
 			w, m, v, g := in[0], in[1], in[2], in[3]
-			b1, c1, b2, c2, a, sc, eps, wd := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]
+			b1, c1, b2, c2, a, sc, eps, wd, keep := s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8]
 			d := b.Add(g, b.Mul(wd, w))
 			m = b.Add(b.Mul(b1, m), b.Mul(c1, d))
 			v = b.Add(b.Mul(b2, v), b.Mul(c2, b.Mul(d, d)))
 			b.Output(1, m)
 			b.Output(2, v)
 			den := b.Add(b.Mul(b.Sqrt(v), sc), eps)
-			return b.Sub(w, b.Div(b.Mul(a, m), den))
+			return b.Sub(b.Mul(keep, w), b.Div(b.Mul(a, m), den))
 		},
 	},
 	{

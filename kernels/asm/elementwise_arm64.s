@@ -2546,9 +2546,9 @@ NesterovStepNEON_tail:
 NesterovStepNEON_done:
 	RET
 
-// func AdamStepNEON(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32)
+// func AdamStepNEON(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32, keep float32)
 // Requires: ASIMD
-TEXT ·AdamStepNEON(SB), NOSPLIT, $0-72
+TEXT ·AdamStepNEON(SB), NOSPLIT, $0-76
 	// Load the arguments, broadcast the scalars, load the constants kept in registers.
 	MOVD  w+0(FP), R0
 	MOVD  m+8(FP), R1
@@ -2571,55 +2571,59 @@ TEXT ·AdamStepNEON(SB), NOSPLIT, $0-72
 	VDUP  V6.S[0], V6.S4
 	FMOVS wd+68(FP), F7
 	VDUP  V7.S[0], V7.S4
+	FMOVS keep+72(FP), F8
+	VDUP  V8.S[0], V8.S4
 
 	// 2 vectors at a time.
 AdamStepNEON_main:
 	CMP   $8, R4
 	BLT   AdamStepNEON_single
-	FMOVQ (R0), F8
-	FMOVQ 16(R0), F9
-	FMOVQ (R1), F10
-	FMOVQ 16(R1), F11
-	FMOVQ (R2), F12
-	FMOVQ 16(R2), F13
-	FMOVQ (R3), F14
-	FMOVQ 16(R3), F15
-	WORD  $0x6e28dcf0 // fmul v16.4s, v7.4s, v8.4s
+	FMOVQ (R0), F9
+	FMOVQ 16(R0), F10
+	FMOVQ (R1), F11
+	FMOVQ 16(R1), F12
+	FMOVQ (R2), F13
+	FMOVQ 16(R2), F14
+	FMOVQ (R3), F15
+	FMOVQ 16(R3), F16
 	WORD  $0x6e29dcf1 // fmul v17.4s, v7.4s, v9.4s
-	WORD  $0x4e30d5ce // fadd v14.4s, v14.4s, v16.4s
+	WORD  $0x6e2adcf2 // fmul v18.4s, v7.4s, v10.4s
 	WORD  $0x4e31d5ef // fadd v15.4s, v15.4s, v17.4s
-	WORD  $0x6e2adc0a // fmul v10.4s, v0.4s, v10.4s
+	WORD  $0x4e32d610 // fadd v16.4s, v16.4s, v18.4s
 	WORD  $0x6e2bdc0b // fmul v11.4s, v0.4s, v11.4s
-	WORD  $0x6e2edc30 // fmul v16.4s, v1.4s, v14.4s
+	WORD  $0x6e2cdc0c // fmul v12.4s, v0.4s, v12.4s
 	WORD  $0x6e2fdc31 // fmul v17.4s, v1.4s, v15.4s
-	WORD  $0x4e30d54a // fadd v10.4s, v10.4s, v16.4s
+	WORD  $0x6e30dc32 // fmul v18.4s, v1.4s, v16.4s
 	WORD  $0x4e31d56b // fadd v11.4s, v11.4s, v17.4s
-	WORD  $0x6e2cdc4c // fmul v12.4s, v2.4s, v12.4s
+	WORD  $0x4e32d58c // fadd v12.4s, v12.4s, v18.4s
 	WORD  $0x6e2ddc4d // fmul v13.4s, v2.4s, v13.4s
-	WORD  $0x6e2eddce // fmul v14.4s, v14.4s, v14.4s
+	WORD  $0x6e2edc4e // fmul v14.4s, v2.4s, v14.4s
 	WORD  $0x6e2fddef // fmul v15.4s, v15.4s, v15.4s
-	WORD  $0x6e2edc6e // fmul v14.4s, v3.4s, v14.4s
+	WORD  $0x6e30de10 // fmul v16.4s, v16.4s, v16.4s
 	WORD  $0x6e2fdc6f // fmul v15.4s, v3.4s, v15.4s
-	WORD  $0x4e2ed58c // fadd v12.4s, v12.4s, v14.4s
+	WORD  $0x6e30dc70 // fmul v16.4s, v3.4s, v16.4s
 	WORD  $0x4e2fd5ad // fadd v13.4s, v13.4s, v15.4s
-	WORD  $0x6ea1f98e // fsqrt v14.4s, v12.4s
+	WORD  $0x4e30d5ce // fadd v14.4s, v14.4s, v16.4s
 	WORD  $0x6ea1f9af // fsqrt v15.4s, v13.4s
-	WORD  $0x6e25ddce // fmul v14.4s, v14.4s, v5.4s
+	WORD  $0x6ea1f9d0 // fsqrt v16.4s, v14.4s
 	WORD  $0x6e25ddef // fmul v15.4s, v15.4s, v5.4s
-	WORD  $0x4e26d5ce // fadd v14.4s, v14.4s, v6.4s
+	WORD  $0x6e25de10 // fmul v16.4s, v16.4s, v5.4s
 	WORD  $0x4e26d5ef // fadd v15.4s, v15.4s, v6.4s
-	WORD  $0x6e2adc90 // fmul v16.4s, v4.4s, v10.4s
+	WORD  $0x4e26d610 // fadd v16.4s, v16.4s, v6.4s
+	WORD  $0x6e29dd09 // fmul v9.4s, v8.4s, v9.4s
+	WORD  $0x6e2add0a // fmul v10.4s, v8.4s, v10.4s
 	WORD  $0x6e2bdc91 // fmul v17.4s, v4.4s, v11.4s
-	WORD  $0x6e2efe0e // fdiv v14.4s, v16.4s, v14.4s
+	WORD  $0x6e2cdc92 // fmul v18.4s, v4.4s, v12.4s
 	WORD  $0x6e2ffe2f // fdiv v15.4s, v17.4s, v15.4s
-	WORD  $0x4eaed508 // fsub v8.4s, v8.4s, v14.4s
+	WORD  $0x6e30fe50 // fdiv v16.4s, v18.4s, v16.4s
 	WORD  $0x4eafd529 // fsub v9.4s, v9.4s, v15.4s
-	FMOVQ F8, (R0)
-	FMOVQ F10, (R1)
-	FMOVQ F12, (R2)
-	FMOVQ F9, 16(R0)
-	FMOVQ F11, 16(R1)
-	FMOVQ F13, 16(R2)
+	WORD  $0x4eb0d54a // fsub v10.4s, v10.4s, v16.4s
+	FMOVQ F9, (R0)
+	FMOVQ F11, (R1)
+	FMOVQ F13, (R2)
+	FMOVQ F10, 16(R0)
+	FMOVQ F12, 16(R1)
+	FMOVQ F14, 16(R2)
 	ADD   $32, R0
 	ADD   $32, R1
 	ADD   $32, R2
@@ -2631,28 +2635,29 @@ AdamStepNEON_main:
 AdamStepNEON_single:
 	CMP   $4, R4
 	BLT   AdamStepNEON_tail
-	FMOVQ (R0), F8
-	FMOVQ (R1), F9
-	FMOVQ (R2), F10
-	FMOVQ (R3), F11
-	WORD  $0x6e28dcec // fmul v12.4s, v7.4s, v8.4s
+	FMOVQ (R0), F9
+	FMOVQ (R1), F10
+	FMOVQ (R2), F11
+	FMOVQ (R3), F12
+	WORD  $0x6e29dced // fmul v13.4s, v7.4s, v9.4s
+	WORD  $0x4e2dd58c // fadd v12.4s, v12.4s, v13.4s
+	WORD  $0x6e2adc0a // fmul v10.4s, v0.4s, v10.4s
+	WORD  $0x6e2cdc2d // fmul v13.4s, v1.4s, v12.4s
+	WORD  $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	WORD  $0x6e2bdc4b // fmul v11.4s, v2.4s, v11.4s
+	WORD  $0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	WORD  $0x6e2cdc6c // fmul v12.4s, v3.4s, v12.4s
 	WORD  $0x4e2cd56b // fadd v11.4s, v11.4s, v12.4s
-	WORD  $0x6e29dc09 // fmul v9.4s, v0.4s, v9.4s
-	WORD  $0x6e2bdc2c // fmul v12.4s, v1.4s, v11.4s
-	WORD  $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-	WORD  $0x6e2adc4a // fmul v10.4s, v2.4s, v10.4s
-	WORD  $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
-	WORD  $0x6e2bdc6b // fmul v11.4s, v3.4s, v11.4s
-	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
-	WORD  $0x6ea1f94b // fsqrt v11.4s, v10.4s
-	WORD  $0x6e25dd6b // fmul v11.4s, v11.4s, v5.4s
-	WORD  $0x4e26d56b // fadd v11.4s, v11.4s, v6.4s
-	WORD  $0x6e29dc8c // fmul v12.4s, v4.4s, v9.4s
-	WORD  $0x6e2bfd8b // fdiv v11.4s, v12.4s, v11.4s
-	WORD  $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
-	FMOVQ F8, (R0)
-	FMOVQ F9, (R1)
-	FMOVQ F10, (R2)
+	WORD  $0x6ea1f96c // fsqrt v12.4s, v11.4s
+	WORD  $0x6e25dd8c // fmul v12.4s, v12.4s, v5.4s
+	WORD  $0x4e26d58c // fadd v12.4s, v12.4s, v6.4s
+	WORD  $0x6e29dd09 // fmul v9.4s, v8.4s, v9.4s
+	WORD  $0x6e2adc8d // fmul v13.4s, v4.4s, v10.4s
+	WORD  $0x6e2cfdac // fdiv v12.4s, v13.4s, v12.4s
+	WORD  $0x4eacd529 // fsub v9.4s, v9.4s, v12.4s
+	FMOVQ F9, (R0)
+	FMOVQ F10, (R1)
+	FMOVQ F11, (R2)
 	ADD   $16, R0
 	ADD   $16, R1
 	ADD   $16, R2
@@ -2663,28 +2668,29 @@ AdamStepNEON_single:
 	// The last n < 4 elements, one at a time.
 AdamStepNEON_tail:
 	CBZ   R4, AdamStepNEON_done
-	FMOVS (R0), F8
-	FMOVS (R1), F9
-	FMOVS (R2), F10
-	FMOVS (R3), F11
-	WORD  $0x6e28dcec // fmul v12.4s, v7.4s, v8.4s
+	FMOVS (R0), F9
+	FMOVS (R1), F10
+	FMOVS (R2), F11
+	FMOVS (R3), F12
+	WORD  $0x6e29dced // fmul v13.4s, v7.4s, v9.4s
+	WORD  $0x4e2dd58c // fadd v12.4s, v12.4s, v13.4s
+	WORD  $0x6e2adc0a // fmul v10.4s, v0.4s, v10.4s
+	WORD  $0x6e2cdc2d // fmul v13.4s, v1.4s, v12.4s
+	WORD  $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	WORD  $0x6e2bdc4b // fmul v11.4s, v2.4s, v11.4s
+	WORD  $0x6e2cdd8c // fmul v12.4s, v12.4s, v12.4s
+	WORD  $0x6e2cdc6c // fmul v12.4s, v3.4s, v12.4s
 	WORD  $0x4e2cd56b // fadd v11.4s, v11.4s, v12.4s
-	WORD  $0x6e29dc09 // fmul v9.4s, v0.4s, v9.4s
-	WORD  $0x6e2bdc2c // fmul v12.4s, v1.4s, v11.4s
-	WORD  $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
-	WORD  $0x6e2adc4a // fmul v10.4s, v2.4s, v10.4s
-	WORD  $0x6e2bdd6b // fmul v11.4s, v11.4s, v11.4s
-	WORD  $0x6e2bdc6b // fmul v11.4s, v3.4s, v11.4s
-	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
-	WORD  $0x6ea1f94b // fsqrt v11.4s, v10.4s
-	WORD  $0x6e25dd6b // fmul v11.4s, v11.4s, v5.4s
-	WORD  $0x4e26d56b // fadd v11.4s, v11.4s, v6.4s
-	WORD  $0x6e29dc8c // fmul v12.4s, v4.4s, v9.4s
-	WORD  $0x6e2bfd8b // fdiv v11.4s, v12.4s, v11.4s
-	WORD  $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
-	FMOVS F8, (R0)
-	FMOVS F9, (R1)
-	FMOVS F10, (R2)
+	WORD  $0x6ea1f96c // fsqrt v12.4s, v11.4s
+	WORD  $0x6e25dd8c // fmul v12.4s, v12.4s, v5.4s
+	WORD  $0x4e26d58c // fadd v12.4s, v12.4s, v6.4s
+	WORD  $0x6e29dd09 // fmul v9.4s, v8.4s, v9.4s
+	WORD  $0x6e2adc8d // fmul v13.4s, v4.4s, v10.4s
+	WORD  $0x6e2cfdac // fdiv v12.4s, v13.4s, v12.4s
+	WORD  $0x4eacd529 // fsub v9.4s, v9.4s, v12.4s
+	FMOVS F9, (R0)
+	FMOVS F10, (R1)
+	FMOVS F11, (R2)
 	ADD   $4, R0
 	ADD   $4, R1
 	ADD   $4, R2

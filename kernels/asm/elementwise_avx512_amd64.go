@@ -303,12 +303,12 @@ func NesterovStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32
 
 // AdamStepAVX512 is the AVX512 path of AdamStep.
 //
-// AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient (AdamW's decoupled decay is a separate scaling of w).
+// AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient, and keep = 1 − lr·λ is AdamW's decoupled decay, a scaling of w (1 for Adam).
 //
-//	for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] -= a * m[i] / (sqrt(v[i])*s + eps) }
+//	for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] = keep*w[i] - a*m[i]/(sqrt(v[i])*s + eps) }
 //
 //go:noescape
-func AdamStepAVX512(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32)
+func AdamStepAVX512(w *float32, m *float32, v *float32, grad *float32, n int, b1 float32, c1 float32, b2 float32, c2 float32, a float32, s float32, eps float32, wd float32, keep float32)
 
 // RMSPropStepAVX512 is the AVX512 path of RMSPropStep.
 //

@@ -159,10 +159,10 @@ type Elementwise struct {
 	// 	for i := range n { d := grad[i] + wd*w[i]; v[i] = mu*v[i] + d; w[i] -= lr * (d + mu*v[i]) }
 	NesterovStep func(w, v, grad *float32, n int, lr, mu, wd float32)
 
-	// AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient (AdamW's decoupled decay is a separate scaling of w).
+	// AdamStep takes a step of Adam: m and v are the moving averages of the gradient and of its square; a is the learning rate over 1−β1^t, s is 1/√(1−β2^t), c1 = 1−β1, c2 = 1−β2; wd is L2 weight decay, added to the gradient, and keep = 1 − lr·λ is AdamW's decoupled decay, a scaling of w (1 for Adam).
 	//
-	// 	for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] -= a * m[i] / (sqrt(v[i])*s + eps) }
-	AdamStep func(w, m, v, grad *float32, n int, b1, c1, b2, c2, a, s, eps, wd float32)
+	// 	for i := range n { d := grad[i] + wd*w[i]; m[i] = b1*m[i] + c1*d; v[i] = b2*v[i] + c2*(d*d); w[i] = keep*w[i] - a*m[i]/(sqrt(v[i])*s + eps) }
+	AdamStep func(w, m, v, grad *float32, n int, b1, c1, b2, c2, a, s, eps, wd, keep float32)
 
 	// RMSPropStep takes a step of RMSProp: v is the moving average of the squared gradient, c = 1−rho; wd is L2 weight decay.
 	//
