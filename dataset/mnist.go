@@ -1,9 +1,11 @@
 package dataset
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 )
@@ -42,6 +44,53 @@ func LoadMNIST(dir string) (train, test *Set, err error) {
 		return nil, nil, err
 	}
 	return train, test, nil
+}
+
+// WriteMNIST writes train and test into dir (which must exist) as the four
+// MNIST IDX files, plain, in the layout LoadMNIST reads: each value v of
+// the 28×28 images becomes the byte round(255·v), v clamped to [0, 1], so
+// that sets of pixels p/255 come back exactly. Both sets must have 784
+// features and digit labels. It is for small sets (see Bars): each file is
+// written whole, and a failure may leave some of the four written.
+func WriteMNIST(dir string, train, test *Set) error {
+	for _, f := range []struct {
+		set            *Set
+		images, labels string
+	}{{train, MNISTTrainImages, MNISTTrainLabels}, {test, MNISTTestImages, MNISTTestLabels}} {
+		s := f.set
+		if err := s.Validate(); err != nil {
+			return fmt.Errorf("dataset: WriteMNIST: %w", err)
+		}
+		if s.Features != MNISTRows*MNISTCols || s.Classes > MNISTClasses {
+			return fmt.Errorf("dataset: WriteMNIST: a set of %d features and %d classes, want %d and at most %d",
+				s.Features, s.Classes, MNISTRows*MNISTCols, MNISTClasses)
+		}
+		img := idxHeader(3, s.N, MNISTRows, MNISTCols)
+		for _, v := range s.X {
+			img = append(img, byte(math.Round(255*min(max(float64(v), 0), 1))))
+		}
+		lab := idxHeader(1, s.N)
+		for _, y := range s.Y {
+			lab = append(lab, byte(y))
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.images), img, 0o644); err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f.labels), lab, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// idxHeader returns the header of an IDX file of unsigned bytes with the
+// given dimensions.
+func idxHeader(rank int, dims ...int) []byte {
+	b := []byte{0, 0, 0x08, byte(rank)}
+	for _, d := range dims {
+		b = binary.BigEndian.AppendUint32(b, uint32(d))
+	}
+	return b
 }
 
 // loadMNISTPair reads one set from its images and labels files in dir.

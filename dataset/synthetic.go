@@ -11,6 +11,7 @@ import (
 const (
 	spiralsStream = 0x53504952414c53 // "SPIRALS"
 	blobsStream   = 0x424c4f4253     // "BLOBS"
+	barsStream    = 0x42415253       // "BARS"
 )
 
 // spiralTurns is how many turns each arm of Spirals makes.
@@ -75,6 +76,36 @@ func Blobs(n, classes, features int, spread float64, seed uint64) *Set {
 				s.X[i*features+k] = float32(v)
 			}
 			s.Y[i] = int32(c)
+		}
+	}
+	return s
+}
+
+// Bars returns n MNIST-shaped samples, 28×28 images of 784 values in
+// [0, 1] with labels 0–9, that a network learns in an epoch: the image of
+// digit d is noise in [0, 40/255) with a bright column (1) at x = 2+2d.
+// Sample i's label is i mod 10, so any prefix of ten or more is balanced;
+// the noise is drawn from a PCG generator seeded with seed. With
+// WriteMNIST it stands in for MNIST where the real digits cannot be
+// fetched, as in the tests of the commands.
+//
+// n must be positive.
+func Bars(n int, seed uint64) *Set {
+	if n < 1 {
+		panic(fmt.Sprintf("dataset: Bars: n = %d, want ≥ 1", n))
+	}
+	s := newSynthetic("Bars", n, 1, MNISTRows*MNISTCols)
+	s.Classes = MNISTClasses
+	rng := rand.New(rand.NewPCG(seed, barsStream))
+	for i := range n {
+		d := i % 10
+		s.Y[i] = int32(d)
+		row := s.X[i*s.Features : (i+1)*s.Features]
+		for p := range row {
+			row[p] = float32(rng.IntN(40)) / 255
+			if p%MNISTCols == 2+2*d {
+				row[p] = 1
+			}
 		}
 	}
 	return s

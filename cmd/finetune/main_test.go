@@ -2,17 +2,14 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"io"
 	"math"
-	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/backprop-go/backprop/dataset"
 	"github.com/backprop-go/backprop/mlp"
 )
 
@@ -62,43 +59,15 @@ func TestFineTuneStart(t *testing.T) {
 	}
 }
 
-// writeIDX writes an IDX file of unsigned bytes.
-func writeIDX(t *testing.T, path string, data []byte, dims ...int) {
+// fakeMNIST writes a small MNIST-shaped data set that a network learns in
+// an epoch (dataset.Bars) in the layout of MNIST, and returns its
+// directory.
+func fakeMNIST(t *testing.T, trainN, testN int) string {
 	t.Helper()
-	b := []byte{0, 0, 8, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, uint32(d))
-	}
-	if err := os.WriteFile(path, append(b, data...), 0o644); err != nil {
+	dir := t.TempDir()
+	if err := dataset.WriteMNIST(dir, dataset.Bars(trainN, 1), dataset.Bars(testN, 2)); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// fakeMNIST writes a small MNIST-shaped data set in which each digit is a
-// bright column of its own over noise.
-func fakeMNIST(t *testing.T, trainN, testN int) string {
-	dir := t.TempDir()
-	r := rand.New(rand.NewPCG(1, 1))
-	gen := func(n int) ([]byte, []byte) {
-		img, lab := make([]byte, n*784), make([]byte, n)
-		for i := range lab {
-			d := r.IntN(10)
-			lab[i] = byte(d)
-			for p := 0; p < 784; p++ {
-				img[i*784+p] = byte(r.IntN(40))
-				if p%28 == 2+2*d {
-					img[i*784+p] = 255
-				}
-			}
-		}
-		return img, lab
-	}
-	img, lab := gen(trainN)
-	writeIDX(t, filepath.Join(dir, "train-images-idx3-ubyte"), img, trainN, 28, 28)
-	writeIDX(t, filepath.Join(dir, "train-labels-idx1-ubyte"), lab, trainN)
-	img, lab = gen(testN)
-	writeIDX(t, filepath.Join(dir, "t10k-images-idx3-ubyte"), img, testN, 28, 28)
-	writeIDX(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), lab, testN)
 	return dir
 }
 

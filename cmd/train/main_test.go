@@ -3,13 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,50 +18,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/backprop-go/backprop/dataset"
 	"github.com/backprop-go/backprop/mlp"
 )
 
-// writeIDX writes an IDX file of unsigned bytes.
-func writeIDX(t *testing.T, path string, data []byte, dims ...int) {
+// fakeMNIST writes a small MNIST-shaped data set that a network learns in
+// an epoch (dataset.Bars) in the layout of MNIST, and returns its
+// directory.
+func fakeMNIST(t *testing.T, trainN, testN int) string {
 	t.Helper()
-	b := []byte{0, 0, 8, byte(len(dims))}
-	for _, d := range dims {
-		b = binary.BigEndian.AppendUint32(b, uint32(d))
-	}
-	if err := os.WriteFile(path, append(b, data...), 0o644); err != nil {
+	dir := t.TempDir()
+	if err := dataset.WriteMNIST(dir, dataset.Bars(trainN, 1), dataset.Bars(testN, 2)); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// fakeMNIST writes a small MNIST-shaped data set: each digit is a bright
-// vertical bar at a column of its own, plus noise, so that a network can
-// learn it in an epoch.
-func fakeMNIST(t *testing.T, trainN, testN int) string {
-	dir := t.TempDir()
-	r := rand.New(rand.NewPCG(1, 1))
-	make := func(n int) ([]byte, []byte) {
-		img, lab := make([]byte, n*784), make([]byte, n)
-		for i := range lab {
-			d := r.IntN(10)
-			lab[i] = byte(d)
-			for y := 0; y < 28; y++ {
-				for x := 0; x < 28; x++ {
-					v := r.IntN(40)
-					if x == 2+2*d {
-						v = 255
-					}
-					img[i*784+y*28+x] = byte(v)
-				}
-			}
-		}
-		return img, lab
-	}
-	img, lab := make(trainN)
-	writeIDX(t, filepath.Join(dir, "train-images-idx3-ubyte"), img, trainN, 28, 28)
-	writeIDX(t, filepath.Join(dir, "train-labels-idx1-ubyte"), lab, trainN)
-	img, lab = make(testN)
-	writeIDX(t, filepath.Join(dir, "t10k-images-idx3-ubyte"), img, testN, 28, 28)
-	writeIDX(t, filepath.Join(dir, "t10k-labels-idx1-ubyte"), lab, testN)
 	return dir
 }
 
