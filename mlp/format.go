@@ -239,10 +239,11 @@ func (n *Network) Save(path string) error {
 // On any error the temporary file is removed and path is untouched.
 //
 // The file keeps the permissions of the one it replaces; a new one gets
-// 0644 less the umask, as os.OpenFile would make it. A symbolic link at
-// path is replaced, not followed (the file takes the mode of its target),
-// and the file belongs to whoever saves it. SaveAtomic refuses to replace
-// anything but a regular file (a directory, a device such as /dev/null).
+// 0644 less the umask, as os.OpenFile would make it. A symbolic link to a
+// regular file is replaced, not followed (the file takes the mode of its
+// target), and the file belongs to whoever saves it. SaveAtomic refuses to
+// replace anything but a regular file or a link to one (a directory, a
+// device such as /dev/null).
 func SaveAtomic(path string, write func(io.Writer) error) (err error) {
 	perm, keep := os.FileMode(0o644), false
 	if fi, err := os.Stat(path); err == nil {
@@ -260,10 +261,13 @@ func SaveAtomic(path string, write func(io.Writer) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("mlp: saving %s: %w", path, err)
 	}
+	renamed := false
 	defer func() {
-		if err != nil {
+		if !renamed { // an error, or a panic in write
 			f.Close()
 			os.Remove(f.Name())
+		}
+		if err != nil {
 			err = fmt.Errorf("mlp: saving %s: %w", path, err)
 		}
 	}()
@@ -291,6 +295,7 @@ func SaveAtomic(path string, write func(io.Writer) error) (err error) {
 	if err = os.Rename(f.Name(), path); err != nil {
 		return err
 	}
+	renamed = true
 	if d, derr := os.Open(dir); derr == nil {
 		d.Sync() // make the rename durable; not every system can sync a directory
 		d.Close()
