@@ -137,7 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	digits := fs.String("digits", "", "train and test on these digits only, e.g. 0-4 or 1,7\n"+
 		"(labels become 0, 1, … in that order)")
 	initName := fs.String("initializer", "", "weight initialiser: he (uniform), he-normal, xavier\n"+
-		"(uniform), xavier-normal; default he for relu, xavier otherwise")
+		"(uniform), xavier-normal; default he for relu and leakyrelu, xavier otherwise\n"+
+		"(with -init -new-output, for the activation of the loaded network)")
 	fs.StringVar(&cfg.progress, "progress", "auto", "progress bar on stderr: auto (when a terminal), on, off")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to `file`")
 	fs.StringVar(&cfg.checkpoint, "checkpoint", "auto", "`file` written atomically at the end of every epoch\n"+
@@ -170,10 +171,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	switch *initName {
 	case "":
-		cfg.initializer = mlp.XavierUniform
-		if cfg.act == mlp.ReLU || cfg.act == mlp.LeakyReLU {
-			cfg.initializer = mlp.HeUniform
-		}
+		cfg.initializer = defaultInit(cfg.act)
 	case "he":
 		cfg.initializer, cfg.initializerNamed = mlp.HeUniform, true
 	case "he-normal":
@@ -427,12 +425,27 @@ func buildNetwork(cfg *config, inputs, classes int) (*mlp.Network, error) {
 	}
 	switch {
 	case cfg.newOutput:
-		net.ReplaceOutput(classes, cfg.initializer, cfg.seed)
+		// Without -initializer the default follows the loaded network's
+		// activation, not -act, which a loaded network does not use.
+		init := cfg.initializer
+		if !cfg.initializerNamed {
+			init = defaultInit(net.Layers[0].Act)
+		}
+		net.ReplaceOutput(classes, init, cfg.seed)
 	case net.Outputs() != classes:
 		return nil, fmt.Errorf("-init %s: the model has %d outputs, the data %d classes: "+
 			"give -new-output to train a new output layer", cfg.init, net.Outputs(), classes)
 	}
 	return net, nil
+}
+
+// defaultInit is the initialiser for layers of activation act when
+// -initializer is not given: He for the ReLU family, Xavier otherwise.
+func defaultInit(act mlp.Act) mlp.Init {
+	if act == mlp.ReLU || act == mlp.LeakyReLU {
+		return mlp.HeUniform
+	}
+	return mlp.XavierUniform
 }
 
 func describe(n *mlp.Network) string {
