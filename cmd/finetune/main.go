@@ -29,10 +29,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/backprop-go/backprop/dataset"
@@ -150,13 +152,11 @@ func run(c *config, w io.Writer) error {
 // own), its output layer replaced by a new one of 5 units drawn from seed,
 // and its first freeze layers frozen.
 func fineTuneStart(pre *mlp.Network, freeze int, seed uint64) (*mlp.Network, error) {
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := pre.WriteTo(pw)
-		pw.CloseWithError(err)
-	}()
-	net, err := mlp.Read(pr)
-	pr.Close() // if Read stopped early, the writer returns
+	var buf bytes.Buffer
+	if _, err := pre.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	net, err := mlp.Read(&buf)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,11 @@ func (c *config) train(w io.Writer, name string, net *mlp.Network, train, test *
 	epochs int) error {
 	steps := 0
 	if train.N > 0 {
-		steps = epochs * ((train.N-1)/c.batch + 1)
+		perEpoch := (train.N-1)/c.batch + 1
+		if epochs > math.MaxInt32/perEpoch {
+			return fmt.Errorf("%s: %d epochs of %d steps: too many steps", name, epochs, perEpoch)
+		}
+		steps = epochs * perEpoch
 	}
 	tr := sgd.Trainer{
 		Optimizer: &sgd.SGD{Momentum: 0.9},
