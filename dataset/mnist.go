@@ -48,16 +48,12 @@ func LoadMNIST(dir string) (train, test *Set, err error) {
 
 // WriteMNIST writes train and test into dir (which must exist) as the four
 // MNIST IDX files, plain, in the layout LoadMNIST reads: each value v of
-// the 28×28 images becomes the byte round(255·v), v clamped to [0, 1], so
-// that sets of pixels p/255 come back exactly. Both sets must have 784
+// the 28×28 images becomes the byte round(255·v), v clamped to [0, 1] (NaN
+// becoming 0), so that sets of pixels p/255 come back exactly. Both sets must have 784
 // features and digit labels. It is for small sets (see Bars): each file is
 // written whole, and a failure may leave some of the four written.
 func WriteMNIST(dir string, train, test *Set) error {
-	for _, f := range []struct {
-		set            *Set
-		images, labels string
-	}{{train, MNISTTrainImages, MNISTTrainLabels}, {test, MNISTTestImages, MNISTTestLabels}} {
-		s := f.set
+	for _, s := range []*Set{train, test} {
 		if err := s.Validate(); err != nil {
 			return fmt.Errorf("dataset: WriteMNIST: %w", err)
 		}
@@ -65,9 +61,19 @@ func WriteMNIST(dir string, train, test *Set) error {
 			return fmt.Errorf("dataset: WriteMNIST: a set of %d features and %d classes, want %d and at most %d",
 				s.Features, s.Classes, MNISTRows*MNISTCols, MNISTClasses)
 		}
+	}
+	for _, f := range []struct {
+		set            *Set
+		images, labels string
+	}{{train, MNISTTrainImages, MNISTTrainLabels}, {test, MNISTTestImages, MNISTTestLabels}} {
+		s := f.set
 		img := idxHeader(3, s.N, MNISTRows, MNISTCols)
 		for _, v := range s.X {
-			img = append(img, byte(math.Round(255*min(max(float64(v), 0), 1))))
+			b := byte(0) // NaN
+			if v == v {
+				b = byte(math.Round(255 * min(max(float64(v), 0), 1)))
+			}
+			img = append(img, b)
 		}
 		lab := idxHeader(1, s.N)
 		for _, y := range s.Y {
