@@ -1,7 +1,7 @@
 // Package fuzz holds the native Go fuzz targets of backprop: every path of
 // package kernels against the pure-Go one or against float64, and the
-// model file reader of package mlp. It has no API; everything is in its
-// tests.
+// model and checkpoint readers of package mlp. It has no API; everything
+// is in its tests.
 //
 // # Targets
 //

@@ -74,7 +74,8 @@ func main() {
 
 // micro is the GEMM micro-kernel of each path; each also has a narrow one,
 // of half the width, for the last panel of a product whose width leaves at
-// most NR/2 columns there (the MLP's output layer of 10 classes).
+// most NR/2 columns there (on AVX-512, the MLP's output layer of 10
+// classes; on AVX2, whose NR is 16, 10 columns are more than half).
 var micro = map[string]amd64.Micro{
 	"AVX2":   {MR: 6, NR: 16},
 	"AVX512": {MR: 12, NR: 32},

@@ -75,11 +75,13 @@ func (p *Impl) AdamStep(w, m, v, g []float32, t int, lr, b1, b2, eps, wd float32
 // AdamWStep is AdamStep with AdamW's decoupled weight decay wd: w is
 // scaled by 1 − lr·wd (computed in float64, then rounded) in the same pass
 // as the step, instead of wd·w being added to the gradient. It gives the
-// bits of Scale(1 − lr·wd, w) followed by AdamStep with no decay.
+// bits of Scale(1 − lr·wd, w) followed by AdamStep with no decay (whose
+// d = g + 0·w is NaN where w is infinite or NaN, here too).
 //
 //	for i := range w {
-//		m[i] = b1*m[i] + (1-b1)*g[i]
-//		v[i] = b2*v[i] + (1-b2)*(g[i]*g[i])
+//		d := g[i] + 0*w[i]
+//		m[i] = b1*m[i] + (1-b1)*d
+//		v[i] = b2*v[i] + (1-b2)*(d*d)
 //		w[i] = (1-lr*wd)*w[i] - a*m[i]/(sqrt(v[i])*s + eps)
 //	}
 func (p *Impl) AdamWStep(w, m, v, g []float32, t int, lr, b1, b2, eps, wd float32) {

@@ -78,6 +78,9 @@ func (f *File) Tile(t *kernel.Tile, m Micro) {
 			inFlight = min(inFlight, 2)
 		}
 		group := max(1, inFlight/u)
+		if group > 4 || group > 1 && group%2 == 1 {
+			panic(fmt.Sprintf("tile %s: rows in groups of %d: want 1, 2 or 4", t.Name, group))
+		}
 		// Row r of a group is at cs[r/2] (+ ldc for odd r), cs[i] being
 		// 2i rows past c; the same for x.
 		cs, xs := []reg.Register{c}, []reg.Register{x}

@@ -41,7 +41,7 @@ type activation struct {
 	name, what string
 	f          func(b *Builder, z, alpha Value) Value
 	alpha      bool
-	unroll     int // as the elementwise kernel of the activation
+	unroll     int // vectors in flight: 2 for the exp-based ones, whose bodies need the registers
 }
 
 var activations = []activation{
