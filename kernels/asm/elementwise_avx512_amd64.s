@@ -1742,26 +1742,14 @@ SigmoidAVX512_main:
 	VADDPS            Z7, Z1, Z3
 	VADDPS            Z8, Z1, Z4
 	VADDPS            Z9, Z1, Z5
-	VRCP14PS          Z2, Z7
-	VMULPS            Z7, Z10, Z6
-	VFNMADD231PS      Z6, Z2, Z10
-	VFMADD231PS       Z10, Z7, Z6
-	VRCP14PS          Z3, Z7
-	VMULPS            Z7, Z11, Z2
-	VFNMADD231PS      Z2, Z3, Z11
-	VFMADD231PS       Z11, Z7, Z2
-	VRCP14PS          Z4, Z7
-	VMULPS            Z7, Z12, Z3
-	VFNMADD231PS      Z3, Z4, Z12
-	VFMADD231PS       Z12, Z7, Z3
-	VRCP14PS          Z5, Z7
-	VMULPS            Z7, Z13, Z4
-	VFNMADD231PS      Z4, Z5, Z13
-	VFMADD231PS       Z13, Z7, Z4
-	VMOVUPS           Z6, (AX)(BX*4)
-	VMOVUPS           Z2, 64(AX)(BX*4)
-	VMOVUPS           Z3, 128(AX)(BX*4)
-	VMOVUPS           Z4, 192(AX)(BX*4)
+	VDIVPS            Z2, Z10, Z2
+	VDIVPS            Z3, Z11, Z3
+	VDIVPS            Z4, Z12, Z4
+	VDIVPS            Z5, Z13, Z5
+	VMOVUPS           Z2, (AX)(BX*4)
+	VMOVUPS           Z3, 64(AX)(BX*4)
+	VMOVUPS           Z4, 128(AX)(BX*4)
+	VMOVUPS           Z5, 192(AX)(BX*4)
 	ADDQ              $0x00000040, BX
 	SUBQ              $0x00000040, DX
 	JMP               SigmoidAVX512_main
@@ -1788,11 +1776,8 @@ SigmoidAVX512_single:
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K1
 	VBLENDMPS         Z3, Z1, K1, Z14
 	VADDPS            Z3, Z1, Z2
-	VRCP14PS          Z2, Z4
-	VMULPS            Z4, Z14, Z3
-	VFNMADD231PS      Z3, Z2, Z14
-	VFMADD231PS       Z14, Z4, Z3
-	VMOVUPS           Z3, (AX)(BX*4)
+	VDIVPS            Z2, Z14, Z2
+	VMOVUPS           Z2, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
 	JMP               SigmoidAVX512_single
@@ -1821,11 +1806,8 @@ SigmoidAVX512_tail:
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K2
 	VBLENDMPS         Z0, Z1, K2, Z15
 	VADDPS            Z0, Z1, Z0
-	VRCP14PS          Z0, Z2
-	VMULPS            Z2, Z15, Z1
-	VFNMADD231PS      Z1, Z0, Z15
-	VFMADD231PS       Z15, Z2, Z1
-	VMOVUPS           Z1, K1, (AX)(BX*4)
+	VDIVPS            Z0, Z15, Z0
+	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 SigmoidAVX512_done:
 	VZEROUPPER
@@ -1874,11 +1856,8 @@ TEXT ·SigmoidStreamAVX512(SB), NOSPLIT, $0-24
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K2
 	VBLENDMPS         Z3, Z1, K2, Z4
 	VADDPS            Z3, Z1, Z2
-	VRCP14PS          Z2, Z11
-	VMULPS            Z11, Z4, Z3
-	VFNMADD231PS      Z3, Z2, Z4
-	VFMADD231PS       Z4, Z11, Z3
-	VMOVUPS           Z3, K1, (AX)(BX*4)
+	VDIVPS            Z2, Z4, Z2
+	VMOVUPS           Z2, K1, (AX)(BX*4)
 	MOVQ              SI, BX
 	SUBQ              SI, DX
 
@@ -1959,26 +1938,14 @@ SigmoidStreamAVX512_main:
 	VADDPS            Z13, Z1, Z3
 	VADDPS            Z14, Z1, Z4
 	VADDPS            Z15, Z1, Z11
-	VRCP14PS          Z2, Z13
-	VMULPS            Z13, Z5, Z12
-	VFNMADD231PS      Z12, Z2, Z5
-	VFMADD231PS       Z5, Z13, Z12
-	VRCP14PS          Z3, Z13
-	VMULPS            Z13, Z6, Z2
-	VFNMADD231PS      Z2, Z3, Z6
-	VFMADD231PS       Z6, Z13, Z2
-	VRCP14PS          Z4, Z13
-	VMULPS            Z13, Z7, Z3
-	VFNMADD231PS      Z3, Z4, Z7
-	VFMADD231PS       Z7, Z13, Z3
-	VRCP14PS          Z11, Z13
-	VMULPS            Z13, Z8, Z4
-	VFNMADD231PS      Z4, Z11, Z8
-	VFMADD231PS       Z8, Z13, Z4
-	VMOVNTPS          Z12, (AX)(BX*4)
-	VMOVNTPS          Z2, 64(AX)(BX*4)
-	VMOVNTPS          Z3, 128(AX)(BX*4)
-	VMOVNTPS          Z4, 192(AX)(BX*4)
+	VDIVPS            Z2, Z5, Z2
+	VDIVPS            Z3, Z6, Z3
+	VDIVPS            Z4, Z7, Z4
+	VDIVPS            Z11, Z8, Z11
+	VMOVNTPS          Z2, (AX)(BX*4)
+	VMOVNTPS          Z3, 64(AX)(BX*4)
+	VMOVNTPS          Z4, 128(AX)(BX*4)
+	VMOVNTPS          Z11, 192(AX)(BX*4)
 	ADDQ              $0x00000040, BX
 	SUBQ              $0x00000040, DX
 	JMP               SigmoidStreamAVX512_main
@@ -2005,11 +1972,8 @@ SigmoidStreamAVX512_single:
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K1
 	VBLENDMPS         Z3, Z1, K1, Z9
 	VADDPS            Z3, Z1, Z2
-	VRCP14PS          Z2, Z4
-	VMULPS            Z4, Z9, Z3
-	VFNMADD231PS      Z3, Z2, Z9
-	VFMADD231PS       Z9, Z4, Z3
-	VMOVNTPS          Z3, (AX)(BX*4)
+	VDIVPS            Z2, Z9, Z2
+	VMOVNTPS          Z2, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
 	JMP               SigmoidStreamAVX512_single
@@ -2038,11 +2002,8 @@ SigmoidStreamAVX512_tail:
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z2, K2
 	VBLENDMPS         Z0, Z1, K2, Z10
 	VADDPS            Z0, Z1, Z0
-	VRCP14PS          Z0, Z2
-	VMULPS            Z2, Z10, Z1
-	VFNMADD231PS      Z1, Z0, Z10
-	VFMADD231PS       Z10, Z2, Z1
-	VMOVUPS           Z1, K1, (AX)(BX*4)
+	VDIVPS            Z0, Z10, Z0
+	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 SigmoidStreamAVX512_done:
 	// Order the non-temporal stores before whatever follows.
@@ -2101,34 +2062,28 @@ TanhAVX512_main:
 	VSUBPS            Z7, Z1, Z13
 	VADDPS            Z6, Z1, Z6
 	VADDPS            Z7, Z1, Z7
-	VRCP14PS          Z6, Z15
-	VMULPS            Z15, Z12, Z14
-	VFNMADD231PS      Z14, Z6, Z12
-	VFMADD231PS       Z12, Z15, Z14
-	VRCP14PS          Z7, Z12
-	VMULPS            Z12, Z13, Z6
-	VFNMADD231PS      Z6, Z7, Z13
-	VFMADD231PS       Z13, Z12, Z6
-	VMULPS            Z4, Z4, Z7
-	VMULPS            Z5, Z5, Z12
-	VMULPS            Z7, Z4, Z13
-	VMULPS            Z12, Z5, Z15
+	VDIVPS            Z6, Z12, Z6
+	VDIVPS            Z7, Z13, Z7
+	VMULPS            Z4, Z4, Z12
+	VMULPS            Z5, Z5, Z13
+	VMULPS            Z12, Z4, Z14
+	VMULPS            Z13, Z5, Z15
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z7, Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z7, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z7, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z7, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
-	VFMADD213PS       Z4, Z16, Z13
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
+	VFMADD213PS       Z4, Z16, Z14
 	VFMADD213PS       Z5, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z5, K2
-	VBLENDMPS         Z13, Z14, K1, Z8
-	VBLENDMPS         Z15, Z6, K2, Z9
+	VBLENDMPS         Z14, Z6, K1, Z8
+	VBLENDMPS         Z15, Z7, K2, Z9
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPORD             Z2, Z8, Z2
@@ -2161,20 +2116,17 @@ TanhAVX512_single:
 	VSCALEFPS         Z5, Z6, Z4
 	VSUBPS            Z4, Z1, Z5
 	VADDPS            Z4, Z1, Z4
-	VRCP14PS          Z4, Z7
-	VMULPS            Z7, Z5, Z6
-	VFNMADD231PS      Z6, Z4, Z5
-	VFMADD231PS       Z5, Z7, Z6
-	VMULPS            Z3, Z3, Z4
-	VMULPS            Z4, Z3, Z5
+	VDIVPS            Z4, Z5, Z4
+	VMULPS            Z3, Z3, Z5
+	VMULPS            Z5, Z3, Z6
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z7
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z4, Z7
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z4, Z7
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z4, Z7
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z4, Z7
-	VFMADD213PS       Z3, Z7, Z5
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z7
+	VFMADD213PS       Z3, Z7, Z6
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K1
-	VBLENDMPS         Z5, Z6, K1, Z10
+	VBLENDMPS         Z6, Z4, K1, Z10
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
 	VPORD             Z2, Z10, Z2
 	VMOVUPS           Z2, (AX)(BX*4)
@@ -2206,20 +2158,17 @@ TanhAVX512_tail:
 	VSCALEFPS         Z4, Z5, Z0
 	VSUBPS            Z0, Z1, Z4
 	VADDPS            Z0, Z1, Z0
-	VRCP14PS          Z0, Z5
-	VMULPS            Z5, Z4, Z1
-	VFNMADD231PS      Z1, Z0, Z4
-	VFMADD231PS       Z4, Z5, Z1
-	VMULPS            Z3, Z3, Z0
-	VMULPS            Z0, Z3, Z4
+	VDIVPS            Z0, Z4, Z0
+	VMULPS            Z3, Z3, Z1
+	VMULPS            Z1, Z3, Z4
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z5
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z1, Z5
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z1, Z5
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z1, Z5
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z1, Z5
 	VFMADD213PS       Z3, Z5, Z4
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
-	VBLENDMPS         Z4, Z1, K2, Z11
+	VBLENDMPS         Z4, Z0, K2, Z11
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
 	VPORD             Z0, Z11, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)
@@ -2292,20 +2241,17 @@ TEXT ·TanhStreamAVX512(SB), NOSPLIT, $0-24
 	VSCALEFPS         Z10, Z11, Z4
 	VSUBPS            Z4, Z1, Z10
 	VADDPS            Z4, Z1, Z4
-	VRCP14PS          Z4, Z12
-	VMULPS            Z12, Z10, Z11
-	VFNMADD231PS      Z11, Z4, Z10
-	VFMADD231PS       Z10, Z12, Z11
-	VMULPS            Z3, Z3, Z4
-	VMULPS            Z4, Z3, Z10
+	VDIVPS            Z4, Z10, Z4
+	VMULPS            Z3, Z3, Z10
+	VMULPS            Z10, Z3, Z11
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z4, Z12
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z4, Z12
-	VFMADD213PS       Z3, Z12, Z10
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z10, Z12
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z10, Z12
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z10, Z12
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z10, Z12
+	VFMADD213PS       Z3, Z12, Z11
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
-	VBLENDMPS         Z10, Z11, K2, Z5
+	VBLENDMPS         Z11, Z4, K2, Z5
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
 	VPORD             Z2, Z5, Z2
 	VMOVUPS           Z2, K1, (AX)(BX*4)
@@ -2353,34 +2299,28 @@ TanhStreamAVX512_main:
 	VSUBPS            Z11, Z1, Z13
 	VADDPS            Z10, Z1, Z10
 	VADDPS            Z11, Z1, Z11
-	VRCP14PS          Z10, Z15
-	VMULPS            Z15, Z12, Z14
-	VFNMADD231PS      Z14, Z10, Z12
-	VFMADD231PS       Z12, Z15, Z14
-	VRCP14PS          Z11, Z12
-	VMULPS            Z12, Z13, Z10
-	VFNMADD231PS      Z10, Z11, Z13
-	VFMADD231PS       Z13, Z12, Z10
-	VMULPS            Z4, Z4, Z11
-	VMULPS            Z5, Z5, Z12
-	VMULPS            Z11, Z4, Z13
-	VMULPS            Z12, Z5, Z15
+	VDIVPS            Z10, Z12, Z10
+	VDIVPS            Z11, Z13, Z11
+	VMULPS            Z4, Z4, Z12
+	VMULPS            Z5, Z5, Z13
+	VMULPS            Z12, Z4, Z14
+	VMULPS            Z13, Z5, Z15
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
-	VFMADD213PS       Z4, Z16, Z13
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
+	VFMADD213PS       Z4, Z16, Z14
 	VFMADD213PS       Z5, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z5, K2
-	VBLENDMPS         Z13, Z14, K1, Z6
-	VBLENDMPS         Z15, Z10, K2, Z7
+	VBLENDMPS         Z14, Z10, K1, Z6
+	VBLENDMPS         Z15, Z11, K2, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPORD             Z2, Z6, Z2
@@ -2413,20 +2353,17 @@ TanhStreamAVX512_single:
 	VSCALEFPS         Z5, Z6, Z4
 	VSUBPS            Z4, Z1, Z5
 	VADDPS            Z4, Z1, Z4
-	VRCP14PS          Z4, Z7
-	VMULPS            Z7, Z5, Z6
-	VFNMADD231PS      Z6, Z4, Z5
-	VFMADD231PS       Z5, Z7, Z6
-	VMULPS            Z3, Z3, Z4
-	VMULPS            Z4, Z3, Z5
+	VDIVPS            Z4, Z5, Z4
+	VMULPS            Z3, Z3, Z5
+	VMULPS            Z5, Z3, Z6
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z7
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z4, Z7
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z4, Z7
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z4, Z7
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z4, Z7
-	VFMADD213PS       Z3, Z7, Z5
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z7
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z7
+	VFMADD213PS       Z3, Z7, Z6
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K1
-	VBLENDMPS         Z5, Z6, K1, Z8
+	VBLENDMPS         Z6, Z4, K1, Z8
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
 	VPORD             Z2, Z8, Z2
 	VMOVNTPS          Z2, (AX)(BX*4)
@@ -2458,20 +2395,17 @@ TanhStreamAVX512_tail:
 	VSCALEFPS         Z4, Z5, Z0
 	VSUBPS            Z0, Z1, Z4
 	VADDPS            Z0, Z1, Z0
-	VRCP14PS          Z0, Z5
-	VMULPS            Z5, Z4, Z1
-	VFNMADD231PS      Z1, Z0, Z4
-	VFMADD231PS       Z4, Z5, Z1
-	VMULPS            Z3, Z3, Z0
-	VMULPS            Z0, Z3, Z4
+	VDIVPS            Z0, Z4, Z0
+	VMULPS            Z3, Z3, Z1
+	VMULPS            Z1, Z3, Z4
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z5
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z1, Z5
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z1, Z5
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z1, Z5
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z1, Z5
 	VFMADD213PS       Z3, Z5, Z4
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
-	VBLENDMPS         Z4, Z1, K2, Z9
+	VBLENDMPS         Z4, Z0, K2, Z9
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
 	VPORD             Z0, Z9, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)

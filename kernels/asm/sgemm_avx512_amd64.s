@@ -1776,16 +1776,10 @@ TileBiasSigmoidAVX512_cols2_1:
 	VBLENDMPS         Z9, Z1, K4, Z7
 	VADDPS            Z8, Z1, Z4
 	VADDPS            Z9, Z1, Z5
-	VRCP14PS          Z4, Z9
-	VMULPS            Z9, Z6, Z8
-	VFNMADD231PS      Z8, Z4, Z6
-	VFMADD231PS       Z6, Z9, Z8
-	VRCP14PS          Z5, Z9
-	VMULPS            Z9, Z7, Z4
-	VFNMADD231PS      Z4, Z5, Z7
-	VFMADD231PS       Z7, Z9, Z4
-	VMOVUPS           Z8, K1, (AX)
-	VMOVUPS           Z4, K2, 64(AX)
+	VDIVPS            Z4, Z6, Z4
+	VDIVPS            Z5, Z7, Z5
+	VMOVUPS           Z4, K1, (AX)
+	VMOVUPS           Z5, K2, 64(AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -1834,16 +1828,10 @@ TileBiasSigmoidAVX512_cols1_2:
 	VBLENDMPS         Z9, Z1, K3, Z5
 	VADDPS            Z8, Z1, Z3
 	VADDPS            Z9, Z1, Z7
-	VRCP14PS          Z3, Z9
-	VMULPS            Z9, Z4, Z8
-	VFNMADD231PS      Z8, Z3, Z4
-	VFMADD231PS       Z4, Z9, Z8
-	VRCP14PS          Z7, Z9
-	VMULPS            Z9, Z5, Z3
-	VFNMADD231PS      Z3, Z7, Z5
-	VFMADD231PS       Z5, Z9, Z3
-	VMOVUPS           Z8, K1, (AX)
-	VMOVUPS           Z3, K1, (AX)(CX*1)
+	VDIVPS            Z3, Z4, Z3
+	VDIVPS            Z7, Z5, Z7
+	VMOVUPS           Z3, K1, (AX)
+	VMOVUPS           Z7, K1, (AX)(CX*1)
 	LEAQ              (AX)(CX*2), AX
 	LEAQ              (DX)(BX*2), DX
 	SUBQ              $0x00000002, SI
@@ -1871,11 +1859,8 @@ TileBiasSigmoidAVX512_cols1_1:
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
 	VBLENDMPS         Z4, Z1, K2, Z6
 	VADDPS            Z4, Z1, Z3
-	VRCP14PS          Z3, Z5
-	VMULPS            Z5, Z6, Z4
-	VFNMADD231PS      Z4, Z3, Z6
-	VFMADD231PS       Z6, Z5, Z4
-	VMOVUPS           Z4, K1, (AX)
+	VDIVPS            Z3, Z6, Z3
+	VMOVUPS           Z3, K1, (AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -2002,17 +1987,11 @@ TileBiasSigmoidZAVX512_cols2_1:
 	VBLENDMPS         Z9, Z1, K4, Z7
 	VADDPS            Z8, Z1, Z8
 	VADDPS            Z9, Z1, Z9
-	VRCP14PS          Z8, Z11
-	VMULPS            Z11, Z6, Z10
-	VFNMADD231PS      Z10, Z8, Z6
-	VFMADD231PS       Z6, Z11, Z10
-	VRCP14PS          Z9, Z11
-	VMULPS            Z11, Z7, Z8
-	VFNMADD231PS      Z8, Z9, Z7
-	VFMADD231PS       Z7, Z11, Z8
-	VMOVUPS           Z10, K1, (AX)
+	VDIVPS            Z8, Z6, Z8
+	VDIVPS            Z9, Z7, Z9
+	VMOVUPS           Z8, K1, (AX)
 	VMOVUPS           Z4, K1, (DX)
-	VMOVUPS           Z8, K2, 64(AX)
+	VMOVUPS           Z9, K2, 64(AX)
 	VMOVUPS           Z5, K2, 64(DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
@@ -2062,17 +2041,11 @@ TileBiasSigmoidZAVX512_cols1_2:
 	VBLENDMPS         Z9, Z1, K3, Z5
 	VADDPS            Z8, Z1, Z8
 	VADDPS            Z9, Z1, Z9
-	VRCP14PS          Z8, Z11
-	VMULPS            Z11, Z4, Z10
-	VFNMADD231PS      Z10, Z8, Z4
-	VFMADD231PS       Z4, Z11, Z10
-	VRCP14PS          Z9, Z11
-	VMULPS            Z11, Z5, Z8
-	VFNMADD231PS      Z8, Z9, Z5
-	VFMADD231PS       Z5, Z11, Z8
-	VMOVUPS           Z10, K1, (AX)
+	VDIVPS            Z8, Z4, Z8
+	VDIVPS            Z9, Z5, Z9
+	VMOVUPS           Z8, K1, (AX)
 	VMOVUPS           Z3, K1, (DX)
-	VMOVUPS           Z8, K1, (AX)(CX*1)
+	VMOVUPS           Z9, K1, (AX)(CX*1)
 	VMOVUPS           Z7, K1, (DX)(BX*1)
 	LEAQ              (AX)(CX*2), AX
 	LEAQ              (DX)(BX*2), DX
@@ -2101,11 +2074,8 @@ TileBiasSigmoidZAVX512_cols1_1:
 	VCMPPS.BCST       $0x01, c00000000<>+0(SB), Z3, K2
 	VBLENDMPS         Z4, Z1, K2, Z6
 	VADDPS            Z4, Z1, Z4
-	VRCP14PS          Z4, Z7
-	VMULPS            Z7, Z6, Z5
-	VFNMADD231PS      Z5, Z4, Z6
-	VFMADD231PS       Z6, Z7, Z5
-	VMOVUPS           Z5, K1, (AX)
+	VDIVPS            Z4, Z6, Z4
+	VMOVUPS           Z4, K1, (AX)
 	VMOVUPS           Z3, K1, (DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
@@ -2200,34 +2170,28 @@ TileBiasTanhAVX512_cols2_1:
 	VSUBPS            Z11, Z1, Z13
 	VADDPS            Z10, Z1, Z10
 	VADDPS            Z11, Z1, Z11
-	VRCP14PS          Z10, Z15
-	VMULPS            Z15, Z12, Z14
-	VFNMADD231PS      Z14, Z10, Z12
-	VFMADD231PS       Z12, Z15, Z14
-	VRCP14PS          Z11, Z12
-	VMULPS            Z12, Z13, Z10
-	VFNMADD231PS      Z10, Z11, Z13
-	VFMADD231PS       Z13, Z12, Z10
-	VMULPS            Z8, Z8, Z11
-	VMULPS            Z9, Z9, Z12
-	VMULPS            Z11, Z8, Z13
-	VMULPS            Z12, Z9, Z15
+	VDIVPS            Z10, Z12, Z10
+	VDIVPS            Z11, Z13, Z11
+	VMULPS            Z8, Z8, Z12
+	VMULPS            Z9, Z9, Z13
+	VMULPS            Z12, Z8, Z14
+	VMULPS            Z13, Z9, Z15
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
-	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
+	VFMADD213PS       Z8, Z16, Z14
 	VFMADD213PS       Z9, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K3
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K4
-	VBLENDMPS         Z13, Z14, K3, Z6
-	VBLENDMPS         Z15, Z10, K4, Z7
+	VBLENDMPS         Z14, Z10, K3, Z6
+	VBLENDMPS         Z15, Z11, K4, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z4, Z4
 	VPANDD.BCST       c80000000<>+0(SB), Z5, Z5
 	VPORD             Z4, Z6, Z4
@@ -2282,34 +2246,28 @@ TileBiasTanhAVX512_cols1_2:
 	VSUBPS            Z11, Z1, Z13
 	VADDPS            Z10, Z1, Z10
 	VADDPS            Z11, Z1, Z11
-	VRCP14PS          Z10, Z15
-	VMULPS            Z15, Z12, Z14
-	VFNMADD231PS      Z14, Z10, Z12
-	VFMADD231PS       Z12, Z15, Z14
-	VRCP14PS          Z11, Z12
-	VMULPS            Z12, Z13, Z10
-	VFNMADD231PS      Z10, Z11, Z13
-	VFMADD231PS       Z13, Z12, Z10
-	VMULPS            Z8, Z8, Z11
-	VMULPS            Z9, Z9, Z12
-	VMULPS            Z11, Z8, Z13
-	VMULPS            Z12, Z9, Z15
+	VDIVPS            Z10, Z12, Z10
+	VDIVPS            Z11, Z13, Z11
+	VMULPS            Z8, Z8, Z12
+	VMULPS            Z9, Z9, Z13
+	VMULPS            Z12, Z8, Z14
+	VMULPS            Z13, Z9, Z15
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
-	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
+	VFMADD213PS       Z8, Z16, Z14
 	VFMADD213PS       Z9, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K2
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K3
-	VBLENDMPS         Z13, Z14, K2, Z4
-	VBLENDMPS         Z15, Z10, K3, Z5
+	VBLENDMPS         Z14, Z10, K2, Z4
+	VBLENDMPS         Z15, Z11, K3, Z5
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPANDD.BCST       c80000000<>+0(SB), Z7, Z7
 	VPORD             Z3, Z4, Z3
@@ -2343,20 +2301,17 @@ TileBiasTanhAVX512_cols1_1:
 	VSCALEFPS         Z7, Z8, Z5
 	VSUBPS            Z5, Z1, Z7
 	VADDPS            Z5, Z1, Z5
-	VRCP14PS          Z5, Z9
-	VMULPS            Z9, Z7, Z8
-	VFNMADD231PS      Z8, Z5, Z7
-	VFMADD231PS       Z7, Z9, Z8
-	VMULPS            Z4, Z4, Z5
-	VMULPS            Z5, Z4, Z7
+	VDIVPS            Z5, Z7, Z5
+	VMULPS            Z4, Z4, Z7
+	VMULPS            Z7, Z4, Z8
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z9
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z9
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z9
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z9
-	VFMADD213PS       Z4, Z9, Z7
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z7, Z9
+	VFMADD213PS       Z4, Z9, Z8
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
-	VBLENDMPS         Z7, Z8, K2, Z6
+	VBLENDMPS         Z8, Z5, K2, Z6
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPORD             Z3, Z6, Z3
 	VMOVUPS           Z3, K1, (AX)
@@ -2477,34 +2432,28 @@ TileBiasTanhZAVX512_cols2_1:
 	VSUBPS            Z11, Z1, Z13
 	VADDPS            Z10, Z1, Z10
 	VADDPS            Z11, Z1, Z11
-	VRCP14PS          Z10, Z15
-	VMULPS            Z15, Z12, Z14
-	VFNMADD231PS      Z14, Z10, Z12
-	VFMADD231PS       Z12, Z15, Z14
-	VRCP14PS          Z11, Z12
-	VMULPS            Z12, Z13, Z10
-	VFNMADD231PS      Z10, Z11, Z13
-	VFMADD231PS       Z13, Z12, Z10
-	VMULPS            Z8, Z8, Z11
-	VMULPS            Z9, Z9, Z12
-	VMULPS            Z11, Z8, Z13
-	VMULPS            Z12, Z9, Z15
+	VDIVPS            Z10, Z12, Z10
+	VDIVPS            Z11, Z13, Z11
+	VMULPS            Z8, Z8, Z12
+	VMULPS            Z9, Z9, Z13
+	VMULPS            Z12, Z8, Z14
+	VMULPS            Z13, Z9, Z15
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
-	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
+	VFMADD213PS       Z8, Z16, Z14
 	VFMADD213PS       Z9, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K3
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K4
-	VBLENDMPS         Z13, Z14, K3, Z6
-	VBLENDMPS         Z15, Z10, K4, Z7
+	VBLENDMPS         Z14, Z10, K3, Z6
+	VBLENDMPS         Z15, Z11, K4, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z4, Z8
 	VPANDD.BCST       c80000000<>+0(SB), Z5, Z9
 	VPORD             Z8, Z6, Z8
@@ -2561,34 +2510,28 @@ TileBiasTanhZAVX512_cols1_2:
 	VSUBPS            Z11, Z1, Z13
 	VADDPS            Z10, Z1, Z10
 	VADDPS            Z11, Z1, Z11
-	VRCP14PS          Z10, Z15
-	VMULPS            Z15, Z12, Z14
-	VFNMADD231PS      Z14, Z10, Z12
-	VFMADD231PS       Z12, Z15, Z14
-	VRCP14PS          Z11, Z12
-	VMULPS            Z12, Z13, Z10
-	VFNMADD231PS      Z10, Z11, Z13
-	VFMADD231PS       Z13, Z12, Z10
-	VMULPS            Z8, Z8, Z11
-	VMULPS            Z9, Z9, Z12
-	VMULPS            Z11, Z8, Z13
-	VMULPS            Z12, Z9, Z15
+	VDIVPS            Z10, Z12, Z10
+	VDIVPS            Z11, Z13, Z11
+	VMULPS            Z8, Z8, Z12
+	VMULPS            Z9, Z9, Z13
+	VMULPS            Z12, Z8, Z14
+	VMULPS            Z13, Z9, Z15
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z11, Z16
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z11, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z17
-	VFMADD213PS       Z8, Z16, Z13
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
+	VFMADD213PS       Z8, Z16, Z14
 	VFMADD213PS       Z9, Z17, Z15
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K2
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K3
-	VBLENDMPS         Z13, Z14, K2, Z4
-	VBLENDMPS         Z15, Z10, K3, Z5
+	VBLENDMPS         Z14, Z10, K2, Z4
+	VBLENDMPS         Z15, Z11, K3, Z5
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z8
 	VPANDD.BCST       c80000000<>+0(SB), Z7, Z9
 	VPORD             Z8, Z4, Z8
@@ -2624,20 +2567,17 @@ TileBiasTanhZAVX512_cols1_1:
 	VSCALEFPS         Z7, Z8, Z5
 	VSUBPS            Z5, Z1, Z7
 	VADDPS            Z5, Z1, Z5
-	VRCP14PS          Z5, Z9
-	VMULPS            Z9, Z7, Z8
-	VFNMADD231PS      Z8, Z5, Z7
-	VFMADD231PS       Z7, Z9, Z8
-	VMULPS            Z4, Z4, Z5
-	VMULPS            Z5, Z4, Z7
+	VDIVPS            Z5, Z7, Z5
+	VMULPS            Z4, Z4, Z7
+	VMULPS            Z7, Z4, Z8
 	VBROADCASTSS      cbbbb6628<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z9
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z9
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z9
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z9
-	VFMADD213PS       Z4, Z9, Z7
+	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z7, Z9
+	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z7, Z9
+	VFMADD213PS       Z4, Z9, Z8
 	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
-	VBLENDMPS         Z7, Z8, K2, Z6
+	VBLENDMPS         Z8, Z5, K2, Z6
 	VPANDD.BCST       c80000000<>+0(SB), Z3, Z4
 	VPORD             Z4, Z6, Z4
 	VMOVUPS           Z4, K1, (AX)
