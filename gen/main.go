@@ -32,6 +32,8 @@ func main() {
 		for _, k := range kernel.Elementwise {
 			f.Elementwise(k)
 		}
+		f.SoftmaxRows()
+		f.SubRows()
 		write(f, filepath.Join(*out, fmt.Sprintf("elementwise_%s_amd64", lower(isa.Name))))
 
 		g := amd64.NewFile(isa)

@@ -88,6 +88,12 @@ func writeTables(dir string) error {
 			}
 		}
 		v.WriteString("}\n")
+		a := amd64.ISA{Name: isa, Lanes: 8}
+		if isa == "AVX512" {
+			a = amd64.AVX512
+		}
+		fmt.Fprintf(&v, "\n// RowsMax%s is the longest row that %s and %s take.\n", isa, amd64.SoftmaxRowsName(a), amd64.SubRowsName(a))
+		fmt.Fprintf(&v, "const RowsMax%s = %d\n", isa, amd64.RowsMax(a))
 		m := micro[isa]
 		fmt.Fprintf(&v, "\n// Sgemm%s is the %s path of Sgemm.\n", isa, isa)
 		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, Narrow: %s,\n",

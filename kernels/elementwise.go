@@ -308,6 +308,14 @@ func rows(op string, dst, x []float32, n int) {
 //	for r := 0; r < len(x); r += n { m := max(x[r:r+n]); s := Σ_j exp(x[r+j]-m); dst[r+j] = exp(x[r+j]-m)/s }
 func (p *Impl) Softmax(dst, x []float32, n int) {
 	rows("Softmax", dst, x, n)
+	if n <= p.rows.max {
+		var stats [2 * rowBlock]float32
+		for r := 0; r < len(x); r += rowBlock * n {
+			k := min(rowBlock, (len(x)-r)/n)
+			p.rows.softmax(at(dst, r), at(x, r), &stats[0], k, n, 1)
+		}
+		return
+	}
 	for r := 0; r < len(x); r += n {
 		m := p.max(x[r : r+n])
 		s := p.ew.ExpSubSum(at(dst, r), at(x, r), n, m)
@@ -315,12 +323,29 @@ func (p *Impl) Softmax(dst, x []float32, n int) {
 	}
 }
 
+// rowBlock is how many short rows one call of a short-row kernel takes:
+// their maxima and sums, and LogSoftmax's constants, are held on the stack.
+const rowBlock = 64
+
 // LogSoftmax stores in each row of dst (which may be x) the logarithm of the
 // softmax of that row of x: x − max − log Σe^(x−max).
 //
 //	for r := 0; r < len(x); r += n { dst[r+j] = x[r+j] - (m + log(Σ_j exp(x[r+j]-m))) }
 func (p *Impl) LogSoftmax(dst, x []float32, n int) {
 	rows("LogSoftmax", dst, x, n)
+	if n <= p.rows.max {
+		var stats [2 * rowBlock]float32
+		var c [rowBlock]float32
+		for r := 0; r < len(x); r += rowBlock * n {
+			k := min(rowBlock, (len(x)-r)/n)
+			p.rows.softmax(nil, at(x, r), &stats[0], k, n, 1)
+			for i := range k {
+				c[i] = float32(float64(stats[2*i]) + math.Log(float64(stats[2*i+1])))
+			}
+			p.rows.sub(at(dst, r), at(x, r), &c[0], k, n)
+		}
+		return
+	}
 	for r := 0; r < len(x); r += n {
 		m := p.max(x[r : r+n])
 		s := p.ew.SumExpSub(at(x, r), n, m)
@@ -348,6 +373,22 @@ func (p *Impl) SoftmaxCrossEntropy(dst, logits []float32, labels []int32, n int,
 		}
 	}
 	var loss float64
+	if n <= p.rows.max {
+		var stats [2 * rowBlock]float32
+		var zy [rowBlock]float32
+		for b := 0; b < len(labels); b += rowBlock {
+			k := min(rowBlock, len(labels)-b)
+			for i, y := range labels[b : b+k] {
+				zy[i] = logits[(b+i)*n+int(y)] // before dst, which may be logits, is written
+			}
+			p.rows.softmax(at(dst, b*n), at(logits, b*n), &stats[0], k, n, scale)
+			for i, y := range labels[b : b+k] {
+				loss += math.Log(float64(stats[2*i+1])) + float64(stats[2*i]) - float64(zy[i])
+				dst[(b+i)*n+int(y)] -= scale
+			}
+		}
+		return loss
+	}
 	for i, y := range labels {
 		r := i * n
 		zy := float64(logits[r+int(y)])

@@ -21,12 +21,31 @@ type Impl struct {
 	name  string
 	ew    asm.Elementwise
 	gm    *gemmPath
-	tiles tileSet // the epilogues of the fused GEMM forms
+	tiles tileSet   // the epilogues of the fused GEMM forms
+	rows  shortRows // the short-row softmax kernels
 
 	// peak runs n iterations of peakFlops flops of independent FMAs.
 	peak      func(n int)
 	peakFlops int
 }
+
+// shortRows names a path's kernels for batches of short rows (see
+// rows_amd64.go): max is the longest row they take, 0 on a path that has
+// none. They are called directly, not through func values as the other
+// kernels are, so that the per-row results they write stay on the
+// caller's stack.
+type shortRows struct {
+	max  int
+	kind rowsKind
+}
+
+type rowsKind int
+
+const (
+	noRows rowsKind = iota
+	rowsAVX2
+	rowsAVX512
+)
 
 // Name returns the path's name: "generic", "avx2", "avx512" or "neon".
 func (p *Impl) Name() string { return p.name }

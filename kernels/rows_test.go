@@ -8,7 +8,14 @@ import (
 	"testing"
 )
 
-var rowLengths = []int{1, 2, 3, 7, 10, 15, 16, 17, 33, 64, 100, 257}
+// rowLengths cross the lengths of one and two vectors of every path, where
+// the short-row kernels (rows of at most 16 floats on AVX2, 32 on
+// AVX-512) hand over to the per-row passes.
+var rowLengths = []int{1, 2, 3, 7, 8, 9, 10, 15, 16, 17, 31, 32, 33, 64, 100, 257}
+
+// rowCounts cross the short-row kernels' pairs of rows and their blocks of
+// rowBlock rows.
+var rowCounts = []int{0, 1, 2, 3, 5, rowBlock - 1, rowBlock, rowBlock + 1, 2*rowBlock + 3}
 
 func TestAddBiasSumRows(t *testing.T) {
 	forEachPath(t, func(t *testing.T, p *Impl) {
@@ -76,7 +83,7 @@ func TestSoftmax(t *testing.T) {
 	forEachPath(t, func(t *testing.T, p *Impl) {
 		r := rand.New(rand.NewPCG(5, 5))
 		for _, n := range rowLengths {
-			for m := 0; m <= 3; m++ {
+			for _, m := range rowCounts {
 				x := make([]float32, m*n)
 				for i := range x {
 					x[i] = float32(r.NormFloat64() * math.Ldexp(1, r.IntN(7)))
@@ -142,20 +149,24 @@ func TestSoftmax(t *testing.T) {
 // leaves the others alone.
 func TestSoftmaxSpecials(t *testing.T) {
 	forEachPath(t, func(t *testing.T, p *Impl) {
+		const rowsN = 5 // a pair, a pair, one: the bad row in each place
 		for _, bad := range []float32{float32(math.NaN()), float32(math.Inf(1))} {
-			for _, n := range []int{1, 5, 16, 17, 40} {
-				x := make([]float32, 2*n)
-				x[n/2] = bad
-				for _, f := range []func(dst, x []float32, n int){p.Softmax, p.LogSoftmax} {
-					y := make([]float32, 2*n)
-					f(y, x, n)
-					for j := 0; j < n; j++ {
-						if y[j] == y[j] {
-							t.Fatalf("n=%d: bad row element %d = %v, want NaN", n, j, y[j])
+			for _, n := range []int{1, 5, 10, 16, 17, 32, 33, 40} {
+				for br := range rowsN {
+					x := make([]float32, rowsN*n)
+					x[br*n+n/2] = bad
+					for _, f := range []func(dst, x []float32, n int){p.Softmax, p.LogSoftmax} {
+						y := make([]float32, rowsN*n)
+						f(y, x, n)
+						for i := range y {
+							if isBad := y[i] != y[i]; isBad != (i/n == br) {
+								t.Fatalf("n=%d bad row %d: element %d of row %d = %v", n, br, i%n, i/n, y[i])
+							}
 						}
-						if y[n+j] != y[n+j] {
-							t.Fatalf("n=%d: good row element %d is NaN", n, j)
-						}
+					}
+					labels := make([]int32, rowsN)
+					if loss := p.SoftmaxCrossEntropy(make([]float32, rowsN*n), x, labels, n, 1); loss == loss {
+						t.Fatalf("n=%d bad row %d: loss %v, want NaN", n, br, loss)
 					}
 				}
 			}
@@ -171,8 +182,8 @@ func TestSoftmaxSpecials(t *testing.T) {
 func TestSoftmaxCrossEntropy(t *testing.T) {
 	forEachPath(t, func(t *testing.T, p *Impl) {
 		r := rand.New(rand.NewPCG(13, 13))
-		for _, n := range rowLengths {
-			rowsN := 1 + r.IntN(6)
+		for k, n := range rowLengths {
+			rowsN := rowCounts[1+k%(len(rowCounts)-1)]
 			x := make([]float32, rowsN*n)
 			for i := range x {
 				x[i] = float32(r.NormFloat64() * 8)
@@ -208,6 +219,10 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 			if math.Abs(loss-want) > bound {
 				t.Fatalf("n=%d: loss = %v, want %v within %g", n, loss, want, bound)
 			}
+			in := slices.Clone(x)
+			if l := p.SoftmaxCrossEntropy(in, in, labels, n, scale); l != loss || !slices.EqualFunc(in, dst, sameBits) {
+				t.Fatalf("n=%d: in place differs", n)
+			}
 		}
 		mustPanic(t, "label 3 of row 0 is not in [0, 3)", func() {
 			p.SoftmaxCrossEntropy(make([]float32, 3), make([]float32, 3), []int32{3}, 3, 1)
@@ -240,6 +255,28 @@ func TestSoftmaxCrossEntropyBadLabel(t *testing.T) {
 				written := slices.ContainsFunc(dst, func(v float32) bool { return v != 0 })
 				if written || !slices.Equal(x, xs) {
 					t.Fatalf("bad label in row %d: written before the panic", row)
+				}
+			}
+		}
+	})
+}
+
+// TestSoftmaxAllocs: the short-row kernels keep their per-row results on
+// the stack (a func value would have sent them to the heap), and the
+// per-row passes allocate nothing either.
+func TestSoftmaxAllocs(t *testing.T) {
+	forEachPath(t, func(t *testing.T, p *Impl) {
+		for _, n := range []int{10, 100} {
+			x := make([]float32, (2*rowBlock+3)*n)
+			dst := make([]float32, len(x))
+			labels := make([]int32, len(x)/n)
+			for name, f := range map[string]func(){
+				"Softmax":             func() { p.Softmax(dst, x, n) },
+				"LogSoftmax":          func() { p.LogSoftmax(dst, x, n) },
+				"SoftmaxCrossEntropy": func() { p.SoftmaxCrossEntropy(dst, x, labels, n, 1) },
+			} {
+				if got := testing.AllocsPerRun(10, f); got != 0 {
+					t.Errorf("%s n=%d: %v allocations per call", name, n, got)
 				}
 			}
 		}

@@ -318,3 +318,18 @@ func AdamStepAVX2(w *float32, m *float32, v *float32, grad *float32, n int, b1 f
 //
 //go:noescape
 func RMSPropStepAVX2(w *float32, v *float32, grad *float32, n int, lr float32, rho float32, c float32, eps float32, wd float32)
+
+// SoftmaxRowsAVX2 is the AVX2 path of SoftmaxRows.
+//
+// For each of rows rows of 1 ≤ n ≤ 16 elements at x: m = max(row), s = Σ exp(row − m),
+// and unless dst is nil dst's row = exp(row − m)·(scale/s); stats[2r] = m, stats[2r+1] = s.
+//
+//go:noescape
+func SoftmaxRowsAVX2(dst *float32, x *float32, stats *float32, rows int, n int, scale float32)
+
+// SubRowsAVX2 is the AVX2 path of SubRows.
+//
+// For each of rows rows of 1 ≤ n ≤ 16 elements: dst's row r = x's row r − c[r].
+//
+//go:noescape
+func SubRowsAVX2(dst *float32, x *float32, c *float32, rows int, n int)

@@ -3781,3 +3781,455 @@ RMSPropStepAVX2_tail:
 RMSPropStepAVX2_done:
 	VZEROUPPER
 	RET
+
+// func SoftmaxRowsAVX2(dst *float32, x *float32, stats *float32, rows int, n int, scale float32)
+// Requires: AVX, AVX2, CMOV, FMA3
+TEXT ·SoftmaxRowsAVX2(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         stats+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS scale+40(FP), Y0
+	VBROADCASTSS cff800000<>+0(SB), Y1
+	MOVQ         SI, DI
+	SHLQ         $0x02, DI
+
+	// The mask of a row's last vector, for rows of one vector and of two.
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    SI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y2
+	MOVQ    SI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y3
+	MOVQ    SI, R8
+	SUBQ    $0x00000008, R8
+	XORQ    R9, R9
+	CMPQ    R8, R9
+	CMOVQLT R9, R8
+	LEAQ    lanetail<>+0(SB), R9
+	VMOVDQU (R9)(R8*4), Y3
+	CMPQ    SI, $0x00000008
+	JG      SoftmaxRowsAVX2_two
+
+	// Rows of 1 vector(s); without dst, only the statistics.
+	TESTQ AX, AX
+	JZ    SoftmaxRowsAVX2_v1_nodst
+
+SoftmaxRowsAVX2_v1_1:
+	CMPQ         BX, $0x00000001
+	JL           SoftmaxRowsAVX2_done
+	VMASKMOVPS   (CX), Y2, Y3
+	VBLENDVPS    Y2, Y3, Y1, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y4
+	VMAXPS       Y4, Y3, Y5
+	VPERMILPS    $0x4e, Y5, Y4
+	VMAXPS       Y4, Y5, Y5
+	VPERMILPS    $0xb1, Y5, Y4
+	VMAXPS       Y4, Y5, Y5
+	VSUBPS       Y5, Y3, Y3
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       c3fb8aa3b<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS c3f317200<>+0(SB), Y4, Y3
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y3
+	VBROADCASTSS c3ab43e12<>+0(SB), Y6
+	VFMADD213PS  c3c091dc7<>+0(SB), Y3, Y6
+	VFMADD213PS  c3d2aadac<>+0(SB), Y3, Y6
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y3, Y6
+	VFMADD213PS  c3efffffc<>+0(SB), Y3, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y3, Y6
+	VCVTPS2DQ    Y4, Y3
+	VPSRAD       $0x01, Y3, Y4
+	VPSUBD       Y4, Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y3, Y3
+	VMULPS       Y4, Y6, Y4
+	VMULPS       Y3, Y4, Y4
+	VPERM2F128   $0x01, Y4, Y4, Y3
+	VADDPS       Y3, Y4, Y6
+	VPERMILPS    $0x4e, Y6, Y3
+	VADDPS       Y3, Y6, Y6
+	VPERMILPS    $0xb1, Y6, Y3
+	VADDPS       Y3, Y6, Y6
+	VMOVSS       X5, (DX)
+	VMOVSS       X6, 4(DX)
+	VDIVPS       Y6, Y0, Y3
+	VMULPS       Y3, Y4, Y3
+	VMASKMOVPS   Y3, Y2, (AX)
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	ADDQ         $0x00000008, DX
+	SUBQ         $0x00000001, BX
+	JMP          SoftmaxRowsAVX2_v1_1
+
+SoftmaxRowsAVX2_v1_nodst:
+SoftmaxRowsAVX2_v1_nodst_1:
+	CMPQ         BX, $0x00000001
+	JL           SoftmaxRowsAVX2_done
+	VMASKMOVPS   (CX), Y2, Y0
+	VBLENDVPS    Y2, Y0, Y1, Y0
+	VPERM2F128   $0x01, Y0, Y0, Y3
+	VMAXPS       Y3, Y0, Y4
+	VPERMILPS    $0x4e, Y4, Y3
+	VMAXPS       Y3, Y4, Y4
+	VPERMILPS    $0xb1, Y4, Y3
+	VMAXPS       Y3, Y4, Y4
+	VSUBPS       Y4, Y0, Y0
+	VBROADCASTSS cc2d00000<>+0(SB), Y3
+	VMAXPS       Y0, Y3, Y0
+	VMULPS       c3fb8aa3b<>+0(SB), Y0, Y3
+	VROUNDPS     $0x00, Y3, Y3
+	VFNMADD231PS c3f317200<>+0(SB), Y3, Y0
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y3, Y0
+	VBROADCASTSS c3ab43e12<>+0(SB), Y5
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y5
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y5
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y5
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y5
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y5
+	VCVTPS2DQ    Y3, Y0
+	VPSRAD       $0x01, Y0, Y3
+	VPSUBD       Y3, Y0, Y0
+	VPADDD       c0000007f<>+0(SB), Y3, Y3
+	VPADDD       c0000007f<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y3, Y3
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y3, Y5, Y3
+	VMULPS       Y0, Y3, Y3
+	VPERM2F128   $0x01, Y3, Y3, Y0
+	VADDPS       Y0, Y3, Y3
+	VPERMILPS    $0x4e, Y3, Y0
+	VADDPS       Y0, Y3, Y3
+	VPERMILPS    $0xb1, Y3, Y0
+	VADDPS       Y0, Y3, Y3
+	VMOVSS       X4, (DX)
+	VMOVSS       X3, 4(DX)
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	ADDQ         $0x00000008, DX
+	SUBQ         $0x00000001, BX
+	JMP          SoftmaxRowsAVX2_v1_nodst_1
+
+SoftmaxRowsAVX2_two:
+	// Rows of 2 vector(s); without dst, only the statistics.
+	TESTQ AX, AX
+	JZ    SoftmaxRowsAVX2_v2_nodst
+
+SoftmaxRowsAVX2_v2_1:
+	CMPQ         BX, $0x00000001
+	JL           SoftmaxRowsAVX2_done
+	VMOVUPS      (CX), Y1
+	VMOVUPS      -32(CX)(DI*1), Y2
+	VMAXPS       Y2, Y1, Y4
+	VPERM2F128   $0x01, Y4, Y4, Y5
+	VMAXPS       Y5, Y4, Y4
+	VPERMILPS    $0x4e, Y4, Y5
+	VMAXPS       Y5, Y4, Y4
+	VPERMILPS    $0xb1, Y4, Y5
+	VMAXPS       Y5, Y4, Y4
+	VSUBPS       Y4, Y1, Y1
+	VSUBPS       Y4, Y2, Y2
+	VBROADCASTSS cc2d00000<>+0(SB), Y5
+	VMAXPS       Y1, Y5, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y5
+	VMAXPS       Y2, Y5, Y2
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y5
+	VMULPS       c3fb8aa3b<>+0(SB), Y2, Y6
+	VROUNDPS     $0x00, Y5, Y5
+	VROUNDPS     $0x00, Y6, Y6
+	VFNMADD231PS c3f317200<>+0(SB), Y5, Y1
+	VFNMADD231PS c3f317200<>+0(SB), Y6, Y2
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y5, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y6, Y2
+	VBROADCASTSS c3ab43e12<>+0(SB), Y7
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y7
+	VBROADCASTSS c3ab43e12<>+0(SB), Y8
+	VFMADD213PS  c3c091dc7<>+0(SB), Y2, Y8
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y7
+	VFMADD213PS  c3d2aadac<>+0(SB), Y2, Y8
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y7
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y2, Y8
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y7
+	VFMADD213PS  c3efffffc<>+0(SB), Y2, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y7
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y8
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y7
+	VFMADD213PS  c3f800000<>+0(SB), Y2, Y8
+	VCVTPS2DQ    Y5, Y1
+	VPSRAD       $0x01, Y1, Y2
+	VPSUBD       Y2, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y2, Y2
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y2, Y2
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y2, Y7, Y2
+	VMULPS       Y1, Y2, Y2
+	VCVTPS2DQ    Y6, Y1
+	VPSRAD       $0x01, Y1, Y5
+	VPSUBD       Y5, Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y5, Y5
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y5, Y5
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y5, Y8, Y5
+	VMULPS       Y1, Y5, Y5
+	VANDPS       Y3, Y5, Y1
+	VADDPS       Y1, Y2, Y1
+	VPERM2F128   $0x01, Y1, Y1, Y6
+	VADDPS       Y6, Y1, Y1
+	VPERMILPS    $0x4e, Y1, Y6
+	VADDPS       Y6, Y1, Y1
+	VPERMILPS    $0xb1, Y1, Y6
+	VADDPS       Y6, Y1, Y1
+	VMOVSS       X4, (DX)
+	VMOVSS       X1, 4(DX)
+	VDIVPS       Y1, Y0, Y1
+	VMULPS       Y1, Y2, Y2
+	VMOVUPS      Y2, (AX)
+	VMULPS       Y1, Y5, Y1
+	VMOVUPS      Y1, -32(AX)(DI*1)
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	ADDQ         $0x00000008, DX
+	SUBQ         $0x00000001, BX
+	JMP          SoftmaxRowsAVX2_v2_1
+
+SoftmaxRowsAVX2_v2_nodst:
+SoftmaxRowsAVX2_v2_nodst_1:
+	CMPQ         BX, $0x00000001
+	JL           SoftmaxRowsAVX2_done
+	VMOVUPS      (CX), Y0
+	VMOVUPS      -32(CX)(DI*1), Y1
+	VMAXPS       Y1, Y0, Y2
+	VPERM2F128   $0x01, Y2, Y2, Y4
+	VMAXPS       Y4, Y2, Y2
+	VPERMILPS    $0x4e, Y2, Y4
+	VMAXPS       Y4, Y2, Y2
+	VPERMILPS    $0xb1, Y2, Y4
+	VMAXPS       Y4, Y2, Y2
+	VSUBPS       Y2, Y0, Y0
+	VSUBPS       Y2, Y1, Y1
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y0, Y4, Y0
+	VBROADCASTSS cc2d00000<>+0(SB), Y4
+	VMAXPS       Y1, Y4, Y1
+	VMULPS       c3fb8aa3b<>+0(SB), Y0, Y4
+	VMULPS       c3fb8aa3b<>+0(SB), Y1, Y5
+	VROUNDPS     $0x00, Y4, Y4
+	VROUNDPS     $0x00, Y5, Y5
+	VFNMADD231PS c3f317200<>+0(SB), Y4, Y0
+	VFNMADD231PS c3f317200<>+0(SB), Y5, Y1
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y4, Y0
+	VFNMADD231PS c35bfbe8e<>+0(SB), Y5, Y1
+	VBROADCASTSS c3ab43e12<>+0(SB), Y6
+	VFMADD213PS  c3c091dc7<>+0(SB), Y0, Y6
+	VBROADCASTSS c3ab43e12<>+0(SB), Y7
+	VFMADD213PS  c3c091dc7<>+0(SB), Y1, Y7
+	VFMADD213PS  c3d2aadac<>+0(SB), Y0, Y6
+	VFMADD213PS  c3d2aadac<>+0(SB), Y1, Y7
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y0, Y6
+	VFMADD213PS  c3e2aaa47<>+0(SB), Y1, Y7
+	VFMADD213PS  c3efffffc<>+0(SB), Y0, Y6
+	VFMADD213PS  c3efffffc<>+0(SB), Y1, Y7
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y7
+	VFMADD213PS  c3f800000<>+0(SB), Y0, Y6
+	VFMADD213PS  c3f800000<>+0(SB), Y1, Y7
+	VCVTPS2DQ    Y4, Y0
+	VPSRAD       $0x01, Y0, Y1
+	VPSUBD       Y1, Y0, Y0
+	VPADDD       c0000007f<>+0(SB), Y1, Y1
+	VPADDD       c0000007f<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y1, Y1
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y1, Y6, Y1
+	VMULPS       Y0, Y1, Y1
+	VCVTPS2DQ    Y5, Y0
+	VPSRAD       $0x01, Y0, Y4
+	VPSUBD       Y4, Y0, Y0
+	VPADDD       c0000007f<>+0(SB), Y4, Y4
+	VPADDD       c0000007f<>+0(SB), Y0, Y0
+	VPSLLD       $0x17, Y4, Y4
+	VPSLLD       $0x17, Y0, Y0
+	VMULPS       Y4, Y7, Y4
+	VMULPS       Y0, Y4, Y4
+	VANDPS       Y3, Y4, Y0
+	VADDPS       Y0, Y1, Y0
+	VPERM2F128   $0x01, Y0, Y0, Y1
+	VADDPS       Y1, Y0, Y0
+	VPERMILPS    $0x4e, Y0, Y1
+	VADDPS       Y1, Y0, Y0
+	VPERMILPS    $0xb1, Y0, Y1
+	VADDPS       Y1, Y0, Y0
+	VMOVSS       X2, (DX)
+	VMOVSS       X0, 4(DX)
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	ADDQ         $0x00000008, DX
+	SUBQ         $0x00000001, BX
+	JMP          SoftmaxRowsAVX2_v2_nodst_1
+
+SoftmaxRowsAVX2_done:
+	VZEROUPPER
+	RET
+
+DATA lanetail<>+0(SB)/4, $0x00000000
+DATA lanetail<>+4(SB)/4, $0x00000000
+DATA lanetail<>+8(SB)/4, $0x00000000
+DATA lanetail<>+12(SB)/4, $0x00000000
+DATA lanetail<>+16(SB)/4, $0x00000000
+DATA lanetail<>+20(SB)/4, $0x00000000
+DATA lanetail<>+24(SB)/4, $0x00000000
+DATA lanetail<>+28(SB)/4, $0x00000000
+DATA lanetail<>+32(SB)/4, $0xffffffff
+DATA lanetail<>+36(SB)/4, $0xffffffff
+DATA lanetail<>+40(SB)/4, $0xffffffff
+DATA lanetail<>+44(SB)/4, $0xffffffff
+DATA lanetail<>+48(SB)/4, $0xffffffff
+DATA lanetail<>+52(SB)/4, $0xffffffff
+DATA lanetail<>+56(SB)/4, $0xffffffff
+DATA lanetail<>+60(SB)/4, $0xffffffff
+GLOBL lanetail<>(SB), RODATA|NOPTR, $64
+
+// func SubRowsAVX2(dst *float32, x *float32, c *float32, rows int, n int)
+// Requires: AVX, CMOV
+TEXT ·SubRowsAVX2(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ n+32(FP), SI
+	MOVQ SI, DI
+	SHLQ $0x02, DI
+
+	// The mask of a row's last vector, for rows of one vector and of two.
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    lanemask<>+0(SB), R8
+	MOVQ    SI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y0
+	MOVQ    SI, R9
+	SUBQ    $0x00000008, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000008, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	NEGQ    R9
+	ADDQ    $0x00000008, R9
+	VMOVDQU (R8)(R9*4), Y1
+	CMPQ    SI, $0x00000008
+	JG      SubRowsAVX2_two
+
+	// Rows of 1 vector(s).
+SubRowsAVX2_v1_2:
+	CMPQ         BX, $0x00000002
+	JL           SubRowsAVX2_v1_1
+	LEAQ         (AX)(DI*1), SI
+	LEAQ         (CX)(DI*1), R8
+	VBROADCASTSS (DX), Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VBROADCASTSS 4(DX), Y1
+	VMASKMOVPS   (R8), Y0, Y3
+	VSUBPS       Y1, Y3, Y3
+	VMASKMOVPS   Y2, Y0, (AX)
+	VMASKMOVPS   Y3, Y0, (SI)
+	ADDQ         $0x00000008, DX
+	LEAQ         (SI)(DI*1), AX
+	LEAQ         (R8)(DI*1), CX
+	SUBQ         $0x00000002, BX
+	JMP          SubRowsAVX2_v1_2
+
+SubRowsAVX2_v1_1:
+	CMPQ         BX, $0x00000001
+	JL           SubRowsAVX2_done
+	VBROADCASTSS (DX), Y1
+	VMASKMOVPS   (CX), Y0, Y2
+	VSUBPS       Y1, Y2, Y2
+	VMASKMOVPS   Y2, Y0, (AX)
+	ADDQ         $0x00000004, DX
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	SUBQ         $0x00000001, BX
+	JMP          SubRowsAVX2_v1_1
+
+SubRowsAVX2_two:
+	// Rows of 2 vector(s).
+SubRowsAVX2_v2_2:
+	CMPQ         BX, $0x00000002
+	JL           SubRowsAVX2_v2_1
+	LEAQ         (AX)(DI*1), SI
+	LEAQ         (CX)(DI*1), R8
+	VBROADCASTSS (DX), Y0
+	VMOVUPS      (CX), Y1
+	VSUBPS       Y0, Y1, Y1
+	VMOVUPS      -32(CX)(DI*1), Y2
+	VSUBPS       Y0, Y2, Y2
+	VBROADCASTSS 4(DX), Y0
+	VMOVUPS      (R8), Y3
+	VSUBPS       Y0, Y3, Y3
+	VMOVUPS      -32(R8)(DI*1), Y4
+	VSUBPS       Y0, Y4, Y4
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, -32(AX)(DI*1)
+	VMOVUPS      Y3, (SI)
+	VMOVUPS      Y4, -32(SI)(DI*1)
+	ADDQ         $0x00000008, DX
+	LEAQ         (SI)(DI*1), AX
+	LEAQ         (R8)(DI*1), CX
+	SUBQ         $0x00000002, BX
+	JMP          SubRowsAVX2_v2_2
+
+SubRowsAVX2_v2_1:
+	CMPQ         BX, $0x00000001
+	JL           SubRowsAVX2_done
+	VBROADCASTSS (DX), Y0
+	VMOVUPS      (CX), Y1
+	VSUBPS       Y0, Y1, Y1
+	VMOVUPS      -32(CX)(DI*1), Y2
+	VSUBPS       Y0, Y2, Y2
+	VMOVUPS      Y1, (AX)
+	VMOVUPS      Y2, -32(AX)(DI*1)
+	ADDQ         $0x00000004, DX
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	SUBQ         $0x00000001, BX
+	JMP          SubRowsAVX2_v2_1
+
+SubRowsAVX2_done:
+	VZEROUPPER
+	RET

@@ -318,3 +318,18 @@ func AdamStepAVX512(w *float32, m *float32, v *float32, grad *float32, n int, b1
 //
 //go:noescape
 func RMSPropStepAVX512(w *float32, v *float32, grad *float32, n int, lr float32, rho float32, c float32, eps float32, wd float32)
+
+// SoftmaxRowsAVX512 is the AVX512 path of SoftmaxRows.
+//
+// For each of rows rows of 1 ≤ n ≤ 32 elements at x: m = max(row), s = Σ exp(row − m),
+// and unless dst is nil dst's row = exp(row − m)·(scale/s); stats[2r] = m, stats[2r+1] = s.
+//
+//go:noescape
+func SoftmaxRowsAVX512(dst *float32, x *float32, stats *float32, rows int, n int, scale float32)
+
+// SubRowsAVX512 is the AVX512 path of SubRows.
+//
+// For each of rows rows of 1 ≤ n ≤ 32 elements: dst's row r = x's row r − c[r].
+//
+//go:noescape
+func SubRowsAVX512(dst *float32, x *float32, c *float32, rows int, n int)

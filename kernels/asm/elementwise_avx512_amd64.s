@@ -3672,3 +3672,805 @@ RMSPropStepAVX512_tail:
 RMSPropStepAVX512_done:
 	VZEROUPPER
 	RET
+
+// func SoftmaxRowsAVX512(dst *float32, x *float32, stats *float32, rows int, n int, scale float32)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·SoftmaxRowsAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), AX
+	MOVQ         x+8(FP), CX
+	MOVQ         stats+16(FP), DX
+	MOVQ         rows+24(FP), BX
+	MOVQ         n+32(FP), SI
+	VBROADCASTSS scale+40(FP), Z0
+	VBROADCASTSS cff800000<>+0(SB), Z1
+	VBROADCASTSS cc2d00000<>+0(SB), Z2
+	MOVQ         SI, DI
+	SHLQ         $0x02, DI
+
+	// The mask of a row's last vector, for rows of one vector and of two.
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    colmask<>+0(SB), R8
+	MOVQ    SI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K1
+	MOVQ    SI, R9
+	SUBQ    $0x00000010, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K2
+	CMPQ    SI, $0x00000010
+	JG      SoftmaxRowsAVX512_two
+
+	// Rows of 1 vector(s); without dst, only the statistics.
+	TESTQ AX, AX
+	JZ    SoftmaxRowsAVX512_v1_nodst
+
+SoftmaxRowsAVX512_v1_2:
+	CMPQ              BX, $0x00000002
+	JL                SoftmaxRowsAVX512_v1_1
+	LEAQ              (AX)(DI*1), SI
+	LEAQ              (CX)(DI*1), R8
+	VMOVAPS           Z1, Z3
+	VMOVUPS           (CX), K1, Z3
+	VMOVAPS           Z1, Z4
+	VMOVUPS           (R8), K1, Z4
+	VSHUFF32X4        $0x4e, Z3, Z3, Z5
+	VMAXPS            Z5, Z3, Z6
+	VSHUFF32X4        $0xb1, Z6, Z6, Z5
+	VMAXPS            Z5, Z6, Z6
+	VPERMILPS         $0x4e, Z6, Z5
+	VMAXPS            Z5, Z6, Z6
+	VPERMILPS         $0xb1, Z6, Z5
+	VMAXPS            Z5, Z6, Z6
+	VSHUFF32X4        $0x4e, Z4, Z4, Z5
+	VMAXPS            Z5, Z4, Z7
+	VSHUFF32X4        $0xb1, Z7, Z7, Z5
+	VMAXPS            Z5, Z7, Z7
+	VPERMILPS         $0x4e, Z7, Z5
+	VMAXPS            Z5, Z7, Z7
+	VPERMILPS         $0xb1, Z7, Z5
+	VMAXPS            Z5, Z7, Z7
+	VSUBPS            Z6, Z3, Z3
+	VSUBPS            Z7, Z4, Z4
+	VMAXPS            Z3, Z2, Z3
+	VMAXPS            Z4, Z2, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z8
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VRNDSCALEPS       $0x00, Z8, Z8
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z9
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z10
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z10
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z10
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z10
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z10
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z10
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z10
+	VSCALEFPS         Z5, Z9, Z3
+	VSCALEFPS         Z8, Z10, Z4
+	VSHUFF32X4        $0x4e, Z3, Z3, Z5
+	VADDPS            Z5, Z3, Z8
+	VSHUFF32X4        $0xb1, Z8, Z8, Z5
+	VADDPS            Z5, Z8, Z8
+	VPERMILPS         $0x4e, Z8, Z5
+	VADDPS            Z5, Z8, Z8
+	VPERMILPS         $0xb1, Z8, Z5
+	VADDPS            Z5, Z8, Z8
+	VSHUFF32X4        $0x4e, Z4, Z4, Z5
+	VADDPS            Z5, Z4, Z9
+	VSHUFF32X4        $0xb1, Z9, Z9, Z5
+	VADDPS            Z5, Z9, Z9
+	VPERMILPS         $0x4e, Z9, Z5
+	VADDPS            Z5, Z9, Z9
+	VPERMILPS         $0xb1, Z9, Z5
+	VADDPS            Z5, Z9, Z9
+	VMOVSS            X6, (DX)
+	VMOVSS            X8, 4(DX)
+	VMOVSS            X7, 8(DX)
+	VMOVSS            X9, 12(DX)
+	VDIVPS            Z8, Z0, Z5
+	VMULPS            Z5, Z3, Z3
+	VMOVUPS           Z3, K1, (AX)
+	VDIVPS            Z9, Z0, Z3
+	VMULPS            Z3, Z4, Z3
+	VMOVUPS           Z3, K1, (SI)
+	LEAQ              (SI)(DI*1), AX
+	LEAQ              (R8)(DI*1), CX
+	ADDQ              $0x00000010, DX
+	SUBQ              $0x00000002, BX
+	JMP               SoftmaxRowsAVX512_v1_2
+
+SoftmaxRowsAVX512_v1_1:
+	CMPQ              BX, $0x00000001
+	JL                SoftmaxRowsAVX512_done
+	VMOVAPS           Z1, Z3
+	VMOVUPS           (CX), K1, Z3
+	VSHUFF32X4        $0x4e, Z3, Z3, Z4
+	VMAXPS            Z4, Z3, Z5
+	VSHUFF32X4        $0xb1, Z5, Z5, Z4
+	VMAXPS            Z4, Z5, Z5
+	VPERMILPS         $0x4e, Z5, Z4
+	VMAXPS            Z4, Z5, Z5
+	VPERMILPS         $0xb1, Z5, Z4
+	VMAXPS            Z4, Z5, Z5
+	VSUBPS            Z5, Z3, Z3
+	VMAXPS            Z3, Z2, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z6
+	VSCALEFPS         Z4, Z6, Z3
+	VSHUFF32X4        $0x4e, Z3, Z3, Z4
+	VADDPS            Z4, Z3, Z6
+	VSHUFF32X4        $0xb1, Z6, Z6, Z4
+	VADDPS            Z4, Z6, Z6
+	VPERMILPS         $0x4e, Z6, Z4
+	VADDPS            Z4, Z6, Z6
+	VPERMILPS         $0xb1, Z6, Z4
+	VADDPS            Z4, Z6, Z6
+	VMOVSS            X5, (DX)
+	VMOVSS            X6, 4(DX)
+	VDIVPS            Z6, Z0, Z4
+	VMULPS            Z4, Z3, Z3
+	VMOVUPS           Z3, K1, (AX)
+	ADDQ              DI, AX
+	ADDQ              DI, CX
+	ADDQ              $0x00000008, DX
+	SUBQ              $0x00000001, BX
+	JMP               SoftmaxRowsAVX512_v1_1
+
+SoftmaxRowsAVX512_v1_nodst:
+SoftmaxRowsAVX512_v1_nodst_2:
+	CMPQ              BX, $0x00000002
+	JL                SoftmaxRowsAVX512_v1_nodst_1
+	LEAQ              (AX)(DI*1), AX
+	LEAQ              (CX)(DI*1), SI
+	VMOVAPS           Z1, Z0
+	VMOVUPS           (CX), K1, Z0
+	VMOVAPS           Z1, Z3
+	VMOVUPS           (SI), K1, Z3
+	VSHUFF32X4        $0x4e, Z0, Z0, Z4
+	VMAXPS            Z4, Z0, Z5
+	VSHUFF32X4        $0xb1, Z5, Z5, Z4
+	VMAXPS            Z4, Z5, Z5
+	VPERMILPS         $0x4e, Z5, Z4
+	VMAXPS            Z4, Z5, Z5
+	VPERMILPS         $0xb1, Z5, Z4
+	VMAXPS            Z4, Z5, Z5
+	VSHUFF32X4        $0x4e, Z3, Z3, Z4
+	VMAXPS            Z4, Z3, Z6
+	VSHUFF32X4        $0xb1, Z6, Z6, Z4
+	VMAXPS            Z4, Z6, Z6
+	VPERMILPS         $0x4e, Z6, Z4
+	VMAXPS            Z4, Z6, Z6
+	VPERMILPS         $0xb1, Z6, Z4
+	VMAXPS            Z4, Z6, Z6
+	VSUBPS            Z5, Z0, Z0
+	VSUBPS            Z6, Z3, Z3
+	VMAXPS            Z0, Z2, Z0
+	VMAXPS            Z3, Z2, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z7
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z0
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z3
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z8
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z8
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z8
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z8
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z8
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z9
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z8
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z9
+	VSCALEFPS         Z4, Z8, Z0
+	VSCALEFPS         Z7, Z9, Z3
+	VSHUFF32X4        $0x4e, Z0, Z0, Z4
+	VADDPS            Z4, Z0, Z0
+	VSHUFF32X4        $0xb1, Z0, Z0, Z4
+	VADDPS            Z4, Z0, Z0
+	VPERMILPS         $0x4e, Z0, Z4
+	VADDPS            Z4, Z0, Z0
+	VPERMILPS         $0xb1, Z0, Z4
+	VADDPS            Z4, Z0, Z0
+	VSHUFF32X4        $0x4e, Z3, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VSHUFF32X4        $0xb1, Z3, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VPERMILPS         $0x4e, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VPERMILPS         $0xb1, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VMOVSS            X5, (DX)
+	VMOVSS            X0, 4(DX)
+	VMOVSS            X6, 8(DX)
+	VMOVSS            X3, 12(DX)
+	LEAQ              (AX)(DI*1), AX
+	LEAQ              (SI)(DI*1), CX
+	ADDQ              $0x00000010, DX
+	SUBQ              $0x00000002, BX
+	JMP               SoftmaxRowsAVX512_v1_nodst_2
+
+SoftmaxRowsAVX512_v1_nodst_1:
+	CMPQ              BX, $0x00000001
+	JL                SoftmaxRowsAVX512_done
+	VMOVAPS           Z1, Z0
+	VMOVUPS           (CX), K1, Z0
+	VSHUFF32X4        $0x4e, Z0, Z0, Z3
+	VMAXPS            Z3, Z0, Z4
+	VSHUFF32X4        $0xb1, Z4, Z4, Z3
+	VMAXPS            Z3, Z4, Z4
+	VPERMILPS         $0x4e, Z4, Z3
+	VMAXPS            Z3, Z4, Z4
+	VPERMILPS         $0xb1, Z4, Z3
+	VMAXPS            Z3, Z4, Z4
+	VSUBPS            Z4, Z0, Z0
+	VMAXPS            Z0, Z2, Z0
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z0
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z5
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z5
+	VSCALEFPS         Z3, Z5, Z0
+	VSHUFF32X4        $0x4e, Z0, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VSHUFF32X4        $0xb1, Z0, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VPERMILPS         $0x4e, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VPERMILPS         $0xb1, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VMOVSS            X4, (DX)
+	VMOVSS            X0, 4(DX)
+	ADDQ              DI, AX
+	ADDQ              DI, CX
+	ADDQ              $0x00000008, DX
+	SUBQ              $0x00000001, BX
+	JMP               SoftmaxRowsAVX512_v1_nodst_1
+
+SoftmaxRowsAVX512_two:
+	// Rows of 2 vector(s); without dst, only the statistics.
+	TESTQ AX, AX
+	JZ    SoftmaxRowsAVX512_v2_nodst
+
+SoftmaxRowsAVX512_v2_2:
+	CMPQ              BX, $0x00000002
+	JL                SoftmaxRowsAVX512_v2_1
+	LEAQ              (AX)(DI*1), SI
+	LEAQ              (CX)(DI*1), R8
+	VMOVUPS           (CX), Z3
+	VMOVAPS           Z1, Z4
+	VMOVUPS           64(CX), K2, Z4
+	VMOVUPS           (R8), Z5
+	VMOVAPS           Z1, Z6
+	VMOVUPS           64(R8), K2, Z6
+	VMAXPS            Z4, Z3, Z7
+	VSHUFF32X4        $0x4e, Z7, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VSHUFF32X4        $0xb1, Z7, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VPERMILPS         $0x4e, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VPERMILPS         $0xb1, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VMAXPS            Z6, Z5, Z8
+	VSHUFF32X4        $0x4e, Z8, Z8, Z9
+	VMAXPS            Z9, Z8, Z8
+	VSHUFF32X4        $0xb1, Z8, Z8, Z9
+	VMAXPS            Z9, Z8, Z8
+	VPERMILPS         $0x4e, Z8, Z9
+	VMAXPS            Z9, Z8, Z8
+	VPERMILPS         $0xb1, Z8, Z9
+	VMAXPS            Z9, Z8, Z8
+	VSUBPS            Z7, Z3, Z3
+	VSUBPS            Z7, Z4, Z4
+	VSUBPS            Z8, Z5, Z5
+	VSUBPS            Z8, Z6, Z6
+	VMAXPS            Z3, Z2, Z3
+	VMAXPS            Z4, Z2, Z4
+	VMAXPS            Z5, Z2, Z5
+	VMAXPS            Z6, Z2, Z6
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z6, Z12
+	VRNDSCALEPS       $0x00, Z9, Z9
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VRNDSCALEPS       $0x00, Z12, Z12
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z9, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z6
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z9, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z6
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z13
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z15
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z6, Z16
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z6, Z16
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z6, Z16
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z6, Z16
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z6, Z16
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z6, Z16
+	VSCALEFPS         Z9, Z13, Z3
+	VSCALEFPS         Z10, Z14, Z4
+	VSCALEFPS         Z11, Z15, Z5
+	VSCALEFPS         Z12, Z16, Z6
+	VADDPS            Z4, Z3, Z9
+	VSHUFF32X4        $0x4e, Z9, Z9, Z10
+	VADDPS            Z10, Z9, Z9
+	VSHUFF32X4        $0xb1, Z9, Z9, Z10
+	VADDPS            Z10, Z9, Z9
+	VPERMILPS         $0x4e, Z9, Z10
+	VADDPS            Z10, Z9, Z9
+	VPERMILPS         $0xb1, Z9, Z10
+	VADDPS            Z10, Z9, Z9
+	VADDPS            Z6, Z5, Z10
+	VSHUFF32X4        $0x4e, Z10, Z10, Z11
+	VADDPS            Z11, Z10, Z10
+	VSHUFF32X4        $0xb1, Z10, Z10, Z11
+	VADDPS            Z11, Z10, Z10
+	VPERMILPS         $0x4e, Z10, Z11
+	VADDPS            Z11, Z10, Z10
+	VPERMILPS         $0xb1, Z10, Z11
+	VADDPS            Z11, Z10, Z10
+	VMOVSS            X7, (DX)
+	VMOVSS            X9, 4(DX)
+	VMOVSS            X8, 8(DX)
+	VMOVSS            X10, 12(DX)
+	VDIVPS            Z9, Z0, Z7
+	VMULPS            Z7, Z3, Z3
+	VMOVUPS           Z3, (AX)
+	VMULPS            Z7, Z4, Z3
+	VMOVUPS           Z3, K2, 64(AX)
+	VDIVPS            Z10, Z0, Z3
+	VMULPS            Z3, Z5, Z4
+	VMOVUPS           Z4, (SI)
+	VMULPS            Z3, Z6, Z3
+	VMOVUPS           Z3, K2, 64(SI)
+	LEAQ              (SI)(DI*1), AX
+	LEAQ              (R8)(DI*1), CX
+	ADDQ              $0x00000010, DX
+	SUBQ              $0x00000002, BX
+	JMP               SoftmaxRowsAVX512_v2_2
+
+SoftmaxRowsAVX512_v2_1:
+	CMPQ              BX, $0x00000001
+	JL                SoftmaxRowsAVX512_done
+	VMOVUPS           (CX), Z3
+	VMOVAPS           Z1, Z4
+	VMOVUPS           64(CX), K2, Z4
+	VMAXPS            Z4, Z3, Z5
+	VSHUFF32X4        $0x4e, Z5, Z5, Z6
+	VMAXPS            Z6, Z5, Z5
+	VSHUFF32X4        $0xb1, Z5, Z5, Z6
+	VMAXPS            Z6, Z5, Z5
+	VPERMILPS         $0x4e, Z5, Z6
+	VMAXPS            Z6, Z5, Z5
+	VPERMILPS         $0xb1, Z5, Z6
+	VMAXPS            Z6, Z5, Z5
+	VSUBPS            Z5, Z3, Z3
+	VSUBPS            Z5, Z4, Z4
+	VMAXPS            Z3, Z2, Z3
+	VMAXPS            Z4, Z2, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z6
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z7
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z4
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z8
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z9
+	VSCALEFPS         Z6, Z8, Z3
+	VSCALEFPS         Z7, Z9, Z4
+	VADDPS            Z4, Z3, Z6
+	VSHUFF32X4        $0x4e, Z6, Z6, Z7
+	VADDPS            Z7, Z6, Z6
+	VSHUFF32X4        $0xb1, Z6, Z6, Z7
+	VADDPS            Z7, Z6, Z6
+	VPERMILPS         $0x4e, Z6, Z7
+	VADDPS            Z7, Z6, Z6
+	VPERMILPS         $0xb1, Z6, Z7
+	VADDPS            Z7, Z6, Z6
+	VMOVSS            X5, (DX)
+	VMOVSS            X6, 4(DX)
+	VDIVPS            Z6, Z0, Z5
+	VMULPS            Z5, Z3, Z3
+	VMOVUPS           Z3, (AX)
+	VMULPS            Z5, Z4, Z3
+	VMOVUPS           Z3, K2, 64(AX)
+	ADDQ              DI, AX
+	ADDQ              DI, CX
+	ADDQ              $0x00000008, DX
+	SUBQ              $0x00000001, BX
+	JMP               SoftmaxRowsAVX512_v2_1
+
+SoftmaxRowsAVX512_v2_nodst:
+SoftmaxRowsAVX512_v2_nodst_2:
+	CMPQ              BX, $0x00000002
+	JL                SoftmaxRowsAVX512_v2_nodst_1
+	LEAQ              (AX)(DI*1), AX
+	LEAQ              (CX)(DI*1), SI
+	VMOVUPS           (CX), Z0
+	VMOVAPS           Z1, Z3
+	VMOVUPS           64(CX), K2, Z3
+	VMOVUPS           (SI), Z4
+	VMOVAPS           Z1, Z5
+	VMOVUPS           64(SI), K2, Z5
+	VMAXPS            Z3, Z0, Z6
+	VSHUFF32X4        $0x4e, Z6, Z6, Z7
+	VMAXPS            Z7, Z6, Z6
+	VSHUFF32X4        $0xb1, Z6, Z6, Z7
+	VMAXPS            Z7, Z6, Z6
+	VPERMILPS         $0x4e, Z6, Z7
+	VMAXPS            Z7, Z6, Z6
+	VPERMILPS         $0xb1, Z6, Z7
+	VMAXPS            Z7, Z6, Z6
+	VMAXPS            Z5, Z4, Z7
+	VSHUFF32X4        $0x4e, Z7, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VSHUFF32X4        $0xb1, Z7, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VPERMILPS         $0x4e, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VPERMILPS         $0xb1, Z7, Z8
+	VMAXPS            Z8, Z7, Z7
+	VSUBPS            Z6, Z0, Z0
+	VSUBPS            Z6, Z3, Z3
+	VSUBPS            Z7, Z4, Z4
+	VSUBPS            Z7, Z5, Z5
+	VMAXPS            Z0, Z2, Z0
+	VMAXPS            Z3, Z2, Z3
+	VMAXPS            Z4, Z2, Z4
+	VMAXPS            Z5, Z2, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z8
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z11
+	VRNDSCALEPS       $0x00, Z8, Z8
+	VRNDSCALEPS       $0x00, Z9, Z9
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VRNDSCALEPS       $0x00, Z11, Z11
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z8, Z0
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z9, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z8, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z9, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z5
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z12
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z13
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z13
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z14
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z12
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z12
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z12
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z12
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z15
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z12
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z13
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z4, Z14
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z5, Z15
+	VSCALEFPS         Z8, Z12, Z0
+	VSCALEFPS         Z9, Z13, Z3
+	VSCALEFPS         Z10, Z14, Z4
+	VSCALEFPS         Z11, Z15, Z5
+	VADDPS            Z3, Z0, Z0
+	VSHUFF32X4        $0x4e, Z0, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VSHUFF32X4        $0xb1, Z0, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VPERMILPS         $0x4e, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VPERMILPS         $0xb1, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VADDPS            Z5, Z4, Z3
+	VSHUFF32X4        $0x4e, Z3, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VSHUFF32X4        $0xb1, Z3, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VPERMILPS         $0x4e, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VPERMILPS         $0xb1, Z3, Z4
+	VADDPS            Z4, Z3, Z3
+	VMOVSS            X6, (DX)
+	VMOVSS            X0, 4(DX)
+	VMOVSS            X7, 8(DX)
+	VMOVSS            X3, 12(DX)
+	LEAQ              (AX)(DI*1), AX
+	LEAQ              (SI)(DI*1), CX
+	ADDQ              $0x00000010, DX
+	SUBQ              $0x00000002, BX
+	JMP               SoftmaxRowsAVX512_v2_nodst_2
+
+SoftmaxRowsAVX512_v2_nodst_1:
+	CMPQ              BX, $0x00000001
+	JL                SoftmaxRowsAVX512_done
+	VMOVUPS           (CX), Z0
+	VMOVAPS           Z1, Z3
+	VMOVUPS           64(CX), K2, Z3
+	VMAXPS            Z3, Z0, Z4
+	VSHUFF32X4        $0x4e, Z4, Z4, Z5
+	VMAXPS            Z5, Z4, Z4
+	VSHUFF32X4        $0xb1, Z4, Z4, Z5
+	VMAXPS            Z5, Z4, Z4
+	VPERMILPS         $0x4e, Z4, Z5
+	VMAXPS            Z5, Z4, Z4
+	VPERMILPS         $0xb1, Z4, Z5
+	VMAXPS            Z5, Z4, Z4
+	VSUBPS            Z4, Z0, Z0
+	VSUBPS            Z4, Z3, Z3
+	VMAXPS            Z0, Z2, Z0
+	VMAXPS            Z3, Z2, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z6
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z0
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z0
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z3
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z7
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z7
+	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z7
+	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z7
+	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z7
+	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z7
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z0, Z7
+	VFMADD213PS.BCST  c3f800000<>+0(SB), Z3, Z8
+	VSCALEFPS         Z5, Z7, Z0
+	VSCALEFPS         Z6, Z8, Z3
+	VADDPS            Z3, Z0, Z0
+	VSHUFF32X4        $0x4e, Z0, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VSHUFF32X4        $0xb1, Z0, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VPERMILPS         $0x4e, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VPERMILPS         $0xb1, Z0, Z3
+	VADDPS            Z3, Z0, Z0
+	VMOVSS            X4, (DX)
+	VMOVSS            X0, 4(DX)
+	ADDQ              DI, AX
+	ADDQ              DI, CX
+	ADDQ              $0x00000008, DX
+	SUBQ              $0x00000001, BX
+	JMP               SoftmaxRowsAVX512_v2_nodst_1
+
+SoftmaxRowsAVX512_done:
+	VZEROUPPER
+	RET
+
+DATA colmask<>+0(SB)/2, $0x0000
+DATA colmask<>+2(SB)/2, $0x0001
+DATA colmask<>+4(SB)/2, $0x0003
+DATA colmask<>+6(SB)/2, $0x0007
+DATA colmask<>+8(SB)/2, $0x000f
+DATA colmask<>+10(SB)/2, $0x001f
+DATA colmask<>+12(SB)/2, $0x003f
+DATA colmask<>+14(SB)/2, $0x007f
+DATA colmask<>+16(SB)/2, $0x00ff
+DATA colmask<>+18(SB)/2, $0x01ff
+DATA colmask<>+20(SB)/2, $0x03ff
+DATA colmask<>+22(SB)/2, $0x07ff
+DATA colmask<>+24(SB)/2, $0x0fff
+DATA colmask<>+26(SB)/2, $0x1fff
+DATA colmask<>+28(SB)/2, $0x3fff
+DATA colmask<>+30(SB)/2, $0x7fff
+DATA colmask<>+32(SB)/2, $0xffff
+DATA colmask<>+34(SB)/2, $0x0000
+GLOBL colmask<>(SB), RODATA|NOPTR, $36
+
+// func SubRowsAVX512(dst *float32, x *float32, c *float32, rows int, n int)
+// Requires: AVX, AVX512F, CMOV
+TEXT ·SubRowsAVX512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), AX
+	MOVQ x+8(FP), CX
+	MOVQ c+16(FP), DX
+	MOVQ rows+24(FP), BX
+	MOVQ n+32(FP), SI
+	MOVQ SI, DI
+	SHLQ $0x02, DI
+
+	// The mask of a row's last vector, for rows of one vector and of two.
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ    colmask<>+0(SB), R8
+	MOVQ    SI, R9
+	SUBQ    $0x00000000, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K1
+	MOVQ    SI, R9
+	SUBQ    $0x00000010, R9
+	XORQ    R10, R10
+	CMPQ    R9, R10
+	CMOVQLT R10, R9
+	MOVQ    $0x00000010, R10
+	CMPQ    R9, R10
+	CMOVQGT R10, R9
+	KMOVW   (R8)(R9*2), K2
+	CMPQ    SI, $0x00000010
+	JG      SubRowsAVX512_two
+
+	// Rows of 1 vector(s).
+SubRowsAVX512_v1_2:
+	CMPQ         BX, $0x00000002
+	JL           SubRowsAVX512_v1_1
+	LEAQ         (AX)(DI*1), SI
+	LEAQ         (CX)(DI*1), R8
+	VBROADCASTSS (DX), Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VSUBPS       Z0, Z1, Z1
+	VBROADCASTSS 4(DX), Z0
+	VMOVUPS.Z    (R8), K1, Z2
+	VSUBPS       Z0, Z2, Z2
+	VMOVUPS      Z1, K1, (AX)
+	VMOVUPS      Z2, K1, (SI)
+	ADDQ         $0x00000008, DX
+	LEAQ         (SI)(DI*1), AX
+	LEAQ         (R8)(DI*1), CX
+	SUBQ         $0x00000002, BX
+	JMP          SubRowsAVX512_v1_2
+
+SubRowsAVX512_v1_1:
+	CMPQ         BX, $0x00000001
+	JL           SubRowsAVX512_done
+	VBROADCASTSS (DX), Z0
+	VMOVUPS.Z    (CX), K1, Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS      Z1, K1, (AX)
+	ADDQ         $0x00000004, DX
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	SUBQ         $0x00000001, BX
+	JMP          SubRowsAVX512_v1_1
+
+SubRowsAVX512_two:
+	// Rows of 2 vector(s).
+SubRowsAVX512_v2_2:
+	CMPQ         BX, $0x00000002
+	JL           SubRowsAVX512_v2_1
+	LEAQ         (AX)(DI*1), SI
+	LEAQ         (CX)(DI*1), R8
+	VBROADCASTSS (DX), Z0
+	VMOVUPS      (CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS.Z    64(CX), K2, Z2
+	VSUBPS       Z0, Z2, Z2
+	VBROADCASTSS 4(DX), Z0
+	VMOVUPS      (R8), Z3
+	VSUBPS       Z0, Z3, Z3
+	VMOVUPS.Z    64(R8), K2, Z4
+	VSUBPS       Z0, Z4, Z4
+	VMOVUPS      Z1, (AX)
+	VMOVUPS      Z2, K2, 64(AX)
+	VMOVUPS      Z3, (SI)
+	VMOVUPS      Z4, K2, 64(SI)
+	ADDQ         $0x00000008, DX
+	LEAQ         (SI)(DI*1), AX
+	LEAQ         (R8)(DI*1), CX
+	SUBQ         $0x00000002, BX
+	JMP          SubRowsAVX512_v2_2
+
+SubRowsAVX512_v2_1:
+	CMPQ         BX, $0x00000001
+	JL           SubRowsAVX512_done
+	VBROADCASTSS (DX), Z0
+	VMOVUPS      (CX), Z1
+	VSUBPS       Z0, Z1, Z1
+	VMOVUPS.Z    64(CX), K2, Z2
+	VSUBPS       Z0, Z2, Z2
+	VMOVUPS      Z1, (AX)
+	VMOVUPS      Z2, K2, 64(AX)
+	ADDQ         $0x00000004, DX
+	ADDQ         DI, AX
+	ADDQ         DI, CX
+	SUBQ         $0x00000001, BX
+	JMP          SubRowsAVX512_v2_1
+
+SubRowsAVX512_done:
+	VZEROUPPER
+	RET

@@ -43,6 +43,9 @@ var ElementwiseAVX2 = Elementwise{
 	RMSPropStep:          RMSPropStepAVX2,
 }
 
+// RowsMaxAVX2 is the longest row that SoftmaxRowsAVX2 and SubRowsAVX2 take.
+const RowsMaxAVX2 = 16
+
 // SgemmAVX2 is the AVX2 path of Sgemm.
 var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, Narrow: SgemmMicro6x8AVX2,
 	FMAPeak: FMAPeakAVX2, PeakFlops: 192,
@@ -103,6 +106,9 @@ var ElementwiseAVX512 = Elementwise{
 	AdamStep:             AdamStepAVX512,
 	RMSPropStep:          RMSPropStepAVX512,
 }
+
+// RowsMaxAVX512 is the longest row that SoftmaxRowsAVX512 and SubRowsAVX512 take.
+const RowsMaxAVX512 = 32
 
 // SgemmAVX512 is the AVX512 path of Sgemm.
 var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, Narrow: SgemmMicro12x16AVX512,
