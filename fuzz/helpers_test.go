@@ -59,7 +59,7 @@ var specials = [32]float32{
 	math.Float32frombits(0x007fffff), math.Float32frombits(0x807fffff), // largest subnormal
 	math.Float32frombits(0x00800000), math.Float32frombits(0x80800000), // smallest normal
 	88.72, 88.7228, 89, -87.33, -103.97, -104, -150,
-	0.625, 0.62499994, -0.625, 17, 9, -10,
+	0.1732868, -0.17328681, 9.010913, 9.1, 9, -10, // tanh's: n = 1, rounding to 1, the clamp
 }
 
 // A source decodes float32 values (and bytes) from the fuzzer's bytes;

@@ -285,18 +285,25 @@ func sigmoid32(x float32) float32 {
 	return num / (1 + t)
 }
 
-// tanh32 is x + x³·q(x²) near 0 and (1 − e)/(1 + e), e = e^−2|x|, beyond.
+// tanh32 is e/(e + 2), e = e^(2|x|) − 1 = 2^n·p(r) + (2^n − 1), with the
+// sign of x, and x itself below TanhTiny: see package approx.
 func tanh32(x float32) float32 {
 	ax := abs32(x)
-	var r float32
-	if ax < approx.TanhSmall {
-		s := ax * ax
-		r = float32(float32(ax*s)*horner32(s, approx.TanhPoly[:])) + ax
-	} else {
-		e := exp32(-2 * ax)
-		r = (1 - e) / (1 + e)
+	if ax < approx.TanhTiny {
+		return x
 	}
-	return math.Float32frombits(math.Float32bits(r) | math.Float32bits(x)&(1<<31))
+	if ax > approx.TanhMax { // false for NaN, which passes through
+		ax = approx.TanhMax
+	}
+	a := ax + ax
+	n := roundEven32(float32(a * approx.Log2E))
+	r := a - float32(n*approx.Ln2Hi)
+	r -= float32(n * approx.Ln2Lo)
+	p := float32(float32(r*r)*horner32(r, approx.Expm1Poly[:])) + r
+	s := scale2(1, n)
+	e := float32(s*p) + (s - 1)
+	t := e / (e + 2)
+	return math.Float32frombits(math.Float32bits(t) | math.Float32bits(x)&(1<<31))
 }
 
 func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }

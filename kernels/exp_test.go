@@ -16,8 +16,11 @@ import (
 //     the final rounding.
 //   - sigmoid: exp's error shrinks through 1/(1+t) but adds the rounding of
 //     1+t and of the division.
-//   - tanh: near 0 the polynomial's evaluation; above 0.625, exp's error
-//     through (1−e)/(1+e) plus three roundings.
+//   - tanh: e = e^(2|x|) − 1 carries the reduction's error, the expm1
+//     polynomial's (0.28 ULP) and two roundings, then e + 2 and the
+//     division one each; measured at every 7th input: 2.53 ULP on the
+//     assembly paths, 2.58 on the generic one, near |x| = 0.06, and 2.38
+//     on NEON (every 251st input, under qemu).
 const (
 	expULPs     = 2
 	sigmoidULPs = 3

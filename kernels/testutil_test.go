@@ -57,6 +57,10 @@ var specials = []float32{
 	1.17549435e-38, // smallest normal
 	0.625, -0.625, 0.62499994, 88.72, 88.7228, 88.73, -87.33, -103.97, -103.98, -104, 89, -150,
 	1e-7, -1e-7, 20, -20, 9, -9,
+	// tanh's edges: where 2|x| first rounds to n = 1 (ln2/4), where tanh
+	// rounds to 1 (13·ln2), and its clamp.
+	0.1732868, -0.17328681, 9.010913, -9.010914, 9.1, 9.099999, -9.1,
+	0x1p-12, -0x1p-12, 0.00024414061, // where tanh stops returning x
 }
 
 // values fills s with a mix: specials, raw bit patterns, ordinary numbers of

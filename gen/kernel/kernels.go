@@ -174,16 +174,22 @@ func Sigmoid(b *Builder, x Value) Value {
 	return b.DivNormal(num, b.Add(one, t)) // 1 + t is in [1, 2]
 }
 
-// Tanh is x + x³·q(x²) for |x| < approx.TanhSmall and (1 − e)/(1 + e) with
-// e = e^−2|x| above, with the sign of x put back.
+// Tanh is e/(e + 2) with e = e^(2|x|) − 1 (see internal/approx), with the
+// sign of x put back: e = 2^n·p + (2^n − 1), p = r + r²·q(r) being
+// e^r − 1 on the reduced argument, both terms ≥ 0. |x| is clamped first,
+// which keeps e + 2 normal and a NaN passes through; below TanhTiny the
+// result is |x| itself.
 func Tanh(b *Builder, x Value) Value {
-	one := b.Const(1)
-	ax := b.Abs(x)
-	e := expNonPositive(b, b.Mul(ax, b.Const(-2)))
-	large := b.DivNormal(b.Sub(one, e), b.Add(one, e)) // 1 + e is in [1, 2]
-	s := b.Mul(ax, ax)
-	small := b.FMA(b.Mul(ax, s), b.Horner(s, approx.TanhPoly[:]), ax)
-	return b.WithSignOf(b.Select(b.Less(ax, b.Const(approx.TanhSmall)), small, large), x)
+	ax := b.Min(b.Abs(x), b.Const(approx.TanhMax))
+	a := b.Add(ax, ax) // 2|x|, exact
+	n := b.Round(b.Mul(a, b.Const(approx.Log2E)))
+	r := b.FNMA(n, b.Const(approx.Ln2Hi), a)
+	r = b.FNMA(n, b.Const(approx.Ln2Lo), r)
+	p := b.FMA(b.Mul(r, r), b.Horner(r, approx.Expm1Poly[:]), r)
+	s := b.Scale2(b.Const(1), n)
+	e := b.FMA(s, p, b.Sub(s, b.Const(1)))
+	t := b.DivNormal(e, b.Add(e, b.Const(2))) // e + 2 is in [2, 2^27]
+	return b.WithSignOf(b.Select(b.Less(ax, b.Const(approx.TanhTiny)), ax, t), x)
 }
 
 func doc(sentence string, loop ...string) []string {

@@ -11,12 +11,13 @@
 // its approximation error, with the coefficients rounded to float32, is
 // below 3.8e-9 relative (0.07 ULP of float32), and p(0) = 1 exactly.
 //
-// tanh(x) for |x| < TanhSmall is x + x³·q(x²), with q of degree 4 fitted by
-// least squares to the relative error on Chebyshev nodes of [0, TanhSmall]
-// (approximation error with float32 coefficients below 1.1e-8 relative,
-// 0.18 ULP); above it, tanh|x| = (1 − e)/(1 + e) with e = exp(−2|x|) ≤ 0.29,
-// where neither the subtraction nor the division loses accuracy to
-// cancellation.
+// tanh|x| is e/(e + 2) with e = e^(2|x|) − 1 = 2^n·m + (2^n − 1) on the
+// same reduction of 2|x|, where m = r + r²·q(r) ≈ e^r − 1, q of degree 4
+// fitted like p's but to the relative error of e^r − 1 (0.28 ULP with its
+// float32 coefficients): both terms are ≥ 0, so nothing cancels,
+// and for |x| < ln2/4, where n = 0, e keeps its relative accuracy however
+// small |x| is. One exponential and one division, and below TanhTiny x
+// itself.
 package approx
 
 const (
@@ -36,8 +37,14 @@ const (
 	ExpMax float32 = 89
 	ExpMin float32 = -104
 
-	// TanhSmall is where tanh switches from its odd polynomial to exp.
-	TanhSmall float32 = 0.625
+	// TanhTiny is where tanh x stops rounding to x: below it x³/3 is under
+	// a third of x's ULP, and tanh returns x itself, as it must there (the
+	// quotient would be a rounding or two off).
+	TanhTiny float32 = 0x1p-12
+
+	// TanhMax bounds |x| before tanh: tanh x rounds to 1 in float32 for
+	// x > 13·ln 2 ≈ 9.011, and e^(2·TanhMax) is far from overflowing.
+	TanhMax float32 = 9.1
 )
 
 // ExpPoly holds the coefficients of p(r) = Σ ExpPoly[k]·r^k.
@@ -51,12 +58,12 @@ var ExpPoly = [...]float32{
 	0.001375140805128384,
 }
 
-// TanhPoly holds q(s) = Σ TanhPoly[k]·s^k, so that tanh(x) ≈ x + x³·q(x²)
-// on [0, TanhSmall].
-var TanhPoly = [...]float32{
-	-0.3333328521996541,
-	0.13331512675202203,
-	-0.05374465869658047,
-	0.02065312695071123,
-	-0.00571896512376649,
+// Expm1Poly holds q(r) = Σ Expm1Poly[k]·r^k, so that e^r − 1 ≈ r + r²·q(r)
+// on [−ln2/2, ln2/2].
+var Expm1Poly = [...]float32{
+	0.4999999701976776,
+	0.1666654348373413,
+	0.04166720062494278,
+	0.00836651585996151,
+	0.0013882495695725083,
 }

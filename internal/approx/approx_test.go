@@ -30,15 +30,29 @@ func TestApproximationErrors(t *testing.T) {
 	t.Logf("exp polynomial: %.3g relative (%.3f ULP)", worst, worst/0x1p-24)
 
 	worst = 0
-	for i := 1; i <= steps; i++ {
-		x := float64(TanhSmall) * float64(i) / steps
-		y := x + x*x*x*horner(x*x, TanhPoly[:])
-		worst = math.Max(worst, math.Abs(y/math.Tanh(x)-1))
+	for i := -steps; i <= steps; i++ {
+		if i == 0 {
+			continue
+		}
+		r := h * float64(i) / steps
+		worst = math.Max(worst, math.Abs((r+r*r*horner(r, Expm1Poly[:]))/math.Expm1(r)-1))
 	}
-	if worst > 1.1e-8 {
-		t.Errorf("tanh polynomial: relative error %.3g > 1.1e-8", worst)
+	if worst > 0.3*0x1p-24 {
+		t.Errorf("expm1 polynomial: relative error %.3g > 0.3 ULP", worst)
 	}
-	t.Logf("tanh polynomial: %.3g relative (%.3f ULP)", worst, worst/0x1p-24)
+	t.Logf("expm1 polynomial: %.3g relative (%.3f ULP)", worst, worst/0x1p-24)
+
+	for x := math.Nextafter32(TanhTiny, 0); x > 0x1p-30; x *= 0.99 {
+		if y := float32(math.Tanh(float64(x))); y != x {
+			t.Fatalf("tanh(%v) = %v in float32, not %v: TanhTiny is too large", x, y, x)
+		}
+	}
+	if y := math.Tanh(13 * math.Ln2 * 1.0001); float32(y) != 1 {
+		t.Errorf("tanh just above 13·ln2 = %v does not round to 1", y)
+	}
+	if TanhMax < 13*math.Ln2 || math.Expm1(2*float64(TanhMax)) > 0x1p30 {
+		t.Errorf("TanhMax = %v: tanh(TanhMax) must round to 1 and e^(2·TanhMax) stay far from overflow", TanhMax)
+	}
 
 	if float64(Ln2Hi)+float64(Ln2Lo)-math.Ln2 > 0x1p-48 {
 		t.Errorf("Ln2Hi + Ln2Lo is off ln 2 by %g", float64(Ln2Hi)+float64(Ln2Lo)-math.Ln2)

@@ -1643,59 +1643,63 @@ TEXT ·TanhNEON(SB), NOSPLIT, $0-24
 	FMOVQ 112(R3), F0
 	FMOVQ 208(R3), F1
 	FMOVQ 224(R3), F2
-	FMOVQ 16(R3), F3
-	FMOVQ 48(R3), F4
-	FMOVQ 64(R3), F5
-	FMOVQ 80(R3), F6
-	FMOVQ 96(R3), F7
-	FMOVQ 240(R3), F8
-	FMOVQ 256(R3), F9
-	FMOVQ 192(R3), F10
+	FMOVQ 48(R3), F3
+	FMOVQ 64(R3), F4
+	FMOVQ 80(R3), F5
+	FMOVQ 240(R3), F6
+	FMOVQ 256(R3), F7
+	FMOVQ 272(R3), F8
+	FMOVQ 192(R3), F9
 
 	// 2 vectors at a time.
 TanhNEON_main:
 	CMP   $8, R2
 	BLT   TanhNEON_single
-	FMOVQ (R1), F11
-	FMOVQ 16(R1), F12
+	FMOVQ (R1), F10
+	FMOVQ 16(R1), F11
+	VAND  V1.B16, V10.B16, V12.B16
 	VAND  V1.B16, V11.B16, V13.B16
-	VAND  V1.B16, V12.B16, V14.B16
-	WORD  $0x6e22ddaf // fmul v15.4s, v13.4s, v2.4s
-	WORD  $0x6e22ddd0 // fmul v16.4s, v14.4s, v2.4s
-	WORD  $0x4e23f5ef // fmax v15.4s, v15.4s, v3.4s
-	WORD  $0x4e23f610 // fmax v16.4s, v16.4s, v3.4s
-	WORD  $0x6e24ddf1 // fmul v17.4s, v15.4s, v4.4s
-	WORD  $0x6e24de12 // fmul v18.4s, v16.4s, v4.4s
+	WORD  $0x4ea2f58c // fmin v12.4s, v12.4s, v2.4s
+	WORD  $0x4ea2f5ad // fmin v13.4s, v13.4s, v2.4s
+	WORD  $0x4e2cd58e // fadd v14.4s, v12.4s, v12.4s
+	WORD  $0x4e2dd5af // fadd v15.4s, v13.4s, v13.4s
+	WORD  $0x6e23ddd0 // fmul v16.4s, v14.4s, v3.4s
+	WORD  $0x6e23ddf1 // fmul v17.4s, v15.4s, v3.4s
+	WORD  $0x4e218a10 // frintn v16.4s, v16.4s
 	WORD  $0x4e218a31 // frintn v17.4s, v17.4s
-	WORD  $0x4e218a52 // frintn v18.4s, v18.4s
+	VFMLS V4.S4, V16.S4, V14.S4
+	VFMLS V4.S4, V17.S4, V15.S4
+	VFMLS V5.S4, V16.S4, V14.S4
 	VFMLS V5.S4, V17.S4, V15.S4
-	VFMLS V5.S4, V18.S4, V16.S4
-	VFMLS V6.S4, V17.S4, V15.S4
-	VFMLS V6.S4, V18.S4, V16.S4
-	FMOVQ 128(R3), F19
-	VFMLA V15.S4, V7.S4, V19.S4
-	FMOVQ 128(R3), F20
-	VFMLA V16.S4, V7.S4, V20.S4
-	FMOVQ 144(R3), F21
-	VFMLA V15.S4, V19.S4, V21.S4
-	FMOVQ 144(R3), F19
-	VFMLA V16.S4, V20.S4, V19.S4
-	FMOVQ 160(R3), F20
+	WORD  $0x6e2eddd2 // fmul v18.4s, v14.4s, v14.4s
+	WORD  $0x6e2fddf3 // fmul v19.4s, v15.4s, v15.4s
+	FMOVQ 288(R3), F20
+	VFMLA V14.S4, V6.S4, V20.S4
+	FMOVQ 288(R3), F21
+	VFMLA V15.S4, V6.S4, V21.S4
+	FMOVQ 304(R3), F22
+	VFMLA V14.S4, V20.S4, V22.S4
+	FMOVQ 304(R3), F20
 	VFMLA V15.S4, V21.S4, V20.S4
-	FMOVQ 160(R3), F21
-	VFMLA V16.S4, V19.S4, V21.S4
-	FMOVQ 176(R3), F19
-	VFMLA V15.S4, V20.S4, V19.S4
-	FMOVQ 176(R3), F20
-	VFMLA V16.S4, V21.S4, V20.S4
-	FMOVQ 112(R3), F21
-	VFMLA V15.S4, V19.S4, V21.S4
-	FMOVQ 112(R3), F19
-	VFMLA V16.S4, V20.S4, V19.S4
-	FMOVQ 112(R3), F20
-	VFMLA V15.S4, V21.S4, V20.S4
-	FMOVQ 112(R3), F15
-	VFMLA V16.S4, V19.S4, V15.S4
+	FMOVQ 320(R3), F21
+	VFMLA V14.S4, V22.S4, V21.S4
+	FMOVQ 320(R3), F22
+	VFMLA V15.S4, V20.S4, V22.S4
+	FMOVQ 336(R3), F20
+	VFMLA V14.S4, V21.S4, V20.S4
+	FMOVQ 336(R3), F21
+	VFMLA V15.S4, V22.S4, V21.S4
+	VFMLA V20.S4, V18.S4, V14.S4
+	VFMLA V21.S4, V19.S4, V15.S4
+	WORD  $0x4ea1ba13 // fcvtzs v19.4s, v16.4s
+	WORD  $0x4f3f0672 // sshr v18.4s, v19.4s, #1
+	VSUB  V18.S4, V19.S4, V19.S4
+	VSHL  $23, V18.S4, V18.S4
+	VSHL  $23, V19.S4, V19.S4
+	VADD  V0.S4, V18.S4, V18.S4
+	VADD  V0.S4, V19.S4, V19.S4
+	WORD  $0x6e32dc12 // fmul v18.4s, v0.4s, v18.4s
+	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
 	WORD  $0x4ea1ba33 // fcvtzs v19.4s, v17.4s
 	WORD  $0x4f3f0670 // sshr v16.4s, v19.4s, #1
 	VSUB  V16.S4, V19.S4, V19.S4
@@ -1703,73 +1707,42 @@ TanhNEON_main:
 	VSHL  $23, V19.S4, V19.S4
 	VADD  V0.S4, V16.S4, V16.S4
 	VADD  V0.S4, V19.S4, V19.S4
-	WORD  $0x6e30de90 // fmul v16.4s, v20.4s, v16.4s
+	WORD  $0x6e30dc10 // fmul v16.4s, v0.4s, v16.4s
 	WORD  $0x6e33de10 // fmul v16.4s, v16.4s, v19.4s
-	WORD  $0x4ea1ba53 // fcvtzs v19.4s, v18.4s
-	WORD  $0x4f3f0671 // sshr v17.4s, v19.4s, #1
-	VSUB  V17.S4, V19.S4, V19.S4
-	VSHL  $23, V17.S4, V17.S4
-	VSHL  $23, V19.S4, V19.S4
-	VADD  V0.S4, V17.S4, V17.S4
-	VADD  V0.S4, V19.S4, V19.S4
-	WORD  $0x6e31ddf1 // fmul v17.4s, v15.4s, v17.4s
-	WORD  $0x6e33de31 // fmul v17.4s, v17.4s, v19.4s
-	WORD  $0x4eb0d40f // fsub v15.4s, v0.4s, v16.4s
-	WORD  $0x4eb1d412 // fsub v18.4s, v0.4s, v17.4s
-	WORD  $0x4e30d410 // fadd v16.4s, v0.4s, v16.4s
-	WORD  $0x4e31d411 // fadd v17.4s, v0.4s, v17.4s
-	WORD  $0x4ea1da13 // frecpe v19.4s, v16.4s
-	WORD  $0x4e33fe14 // frecps v20.4s, v16.4s, v19.4s
-	WORD  $0x6e34de73 // fmul v19.4s, v19.4s, v20.4s
-	WORD  $0x4e33fe14 // frecps v20.4s, v16.4s, v19.4s
-	WORD  $0x6e34de73 // fmul v19.4s, v19.4s, v20.4s
-	WORD  $0x6e33ddf5 // fmul v21.4s, v15.4s, v19.4s
-	VMOV  V15.B16, V20.B16
-	VFMLS V21.S4, V16.S4, V20.S4
-	VFMLA V19.S4, V20.S4, V21.S4
-	WORD  $0x4ea1da2f // frecpe v15.4s, v17.4s
-	WORD  $0x4e2ffe30 // frecps v16.4s, v17.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffe30 // frecps v16.4s, v17.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fde53 // fmul v19.4s, v18.4s, v15.4s
-	VMOV  V18.B16, V16.B16
-	VFMLS V19.S4, V17.S4, V16.S4
+	WORD  $0x4ea0d651 // fsub v17.4s, v18.4s, v0.4s
+	WORD  $0x4ea0d613 // fsub v19.4s, v16.4s, v0.4s
+	VFMLA V14.S4, V18.S4, V17.S4
 	VFMLA V15.S4, V16.S4, V19.S4
-	WORD  $0x6e2dddaf // fmul v15.4s, v13.4s, v13.4s
-	WORD  $0x6e2eddd0 // fmul v16.4s, v14.4s, v14.4s
-	WORD  $0x6e2fddb1 // fmul v17.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddd2 // fmul v18.4s, v14.4s, v16.4s
-	FMOVQ 272(R3), F20
-	VFMLA V15.S4, V8.S4, V20.S4
-	FMOVQ 272(R3), F22
-	VFMLA V16.S4, V8.S4, V22.S4
-	FMOVQ 288(R3), F23
-	VFMLA V15.S4, V20.S4, V23.S4
-	FMOVQ 288(R3), F20
-	VFMLA V16.S4, V22.S4, V20.S4
-	FMOVQ 304(R3), F22
-	VFMLA V15.S4, V23.S4, V22.S4
-	FMOVQ 304(R3), F23
-	VFMLA V16.S4, V20.S4, V23.S4
-	FMOVQ 320(R3), F20
-	VFMLA V15.S4, V22.S4, V20.S4
-	FMOVQ 320(R3), F15
-	VFMLA V16.S4, V23.S4, V15.S4
-	VMOV  V13.B16, V16.B16
-	VFMLA V20.S4, V17.S4, V16.S4
-	VMOV  V14.B16, V17.B16
-	VFMLA V15.S4, V18.S4, V17.S4
-	WORD  $0x6eade52d // fcmgt v13.4s, v9.4s, v13.4s
-	WORD  $0x6eaee52e // fcmgt v14.4s, v9.4s, v14.4s
-	VBSL  V21.B16, V16.B16, V13.B16
-	VBSL  V19.B16, V17.B16, V14.B16
-	VAND  V10.B16, V11.B16, V11.B16
-	VAND  V10.B16, V12.B16, V12.B16
-	VORR  V11.B16, V13.B16, V11.B16
-	VORR  V12.B16, V14.B16, V12.B16
-	FMOVQ F11, (R0)
-	FMOVQ F12, 16(R0)
+	WORD  $0x4e27d62e // fadd v14.4s, v17.4s, v7.4s
+	WORD  $0x4e27d66f // fadd v15.4s, v19.4s, v7.4s
+	WORD  $0x4ea1d9d0 // frecpe v16.4s, v14.4s
+	WORD  $0x4e30fdd2 // frecps v18.4s, v14.4s, v16.4s
+	WORD  $0x6e32de10 // fmul v16.4s, v16.4s, v18.4s
+	WORD  $0x4e30fdd2 // frecps v18.4s, v14.4s, v16.4s
+	WORD  $0x6e32de10 // fmul v16.4s, v16.4s, v18.4s
+	WORD  $0x6e30de34 // fmul v20.4s, v17.4s, v16.4s
+	VMOV  V17.B16, V18.B16
+	VFMLS V20.S4, V14.S4, V18.S4
+	VFMLA V16.S4, V18.S4, V20.S4
+	WORD  $0x4ea1d9ee // frecpe v14.4s, v15.4s
+	WORD  $0x4e2efdf0 // frecps v16.4s, v15.4s, v14.4s
+	WORD  $0x6e30ddce // fmul v14.4s, v14.4s, v16.4s
+	WORD  $0x4e2efdf0 // frecps v16.4s, v15.4s, v14.4s
+	WORD  $0x6e30ddce // fmul v14.4s, v14.4s, v16.4s
+	WORD  $0x6e2ede71 // fmul v17.4s, v19.4s, v14.4s
+	VMOV  V19.B16, V16.B16
+	VFMLS V17.S4, V15.S4, V16.S4
+	VFMLA V14.S4, V16.S4, V17.S4
+	WORD  $0x6eace50e // fcmgt v14.4s, v8.4s, v12.4s
+	WORD  $0x6eade50f // fcmgt v15.4s, v8.4s, v13.4s
+	VBSL  V20.B16, V12.B16, V14.B16
+	VBSL  V17.B16, V13.B16, V15.B16
+	VAND  V9.B16, V10.B16, V10.B16
+	VAND  V9.B16, V11.B16, V11.B16
+	VORR  V10.B16, V14.B16, V10.B16
+	VORR  V11.B16, V15.B16, V11.B16
+	FMOVQ F10, (R0)
+	FMOVQ F11, 16(R0)
 	ADD   $32, R0
 	ADD   $32, R1
 	SUB   $8, R2
@@ -1779,63 +1752,50 @@ TanhNEON_main:
 TanhNEON_single:
 	CMP   $4, R2
 	BLT   TanhNEON_tail
-	FMOVQ (R1), F11
-	VAND  V1.B16, V11.B16, V12.B16
-	WORD  $0x6e22dd8d // fmul v13.4s, v12.4s, v2.4s
-	WORD  $0x4e23f5ad // fmax v13.4s, v13.4s, v3.4s
-	WORD  $0x6e24ddae // fmul v14.4s, v13.4s, v4.4s
-	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
-	VFMLS V5.S4, V14.S4, V13.S4
-	VFMLS V6.S4, V14.S4, V13.S4
-	FMOVQ 128(R3), F15
-	VFMLA V13.S4, V7.S4, V15.S4
-	FMOVQ 144(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 160(R3), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 176(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 112(R3), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 112(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	WORD  $0x4ea1b9cf // fcvtzs v15.4s, v14.4s
-	WORD  $0x4f3f05ed // sshr v13.4s, v15.4s, #1
-	VSUB  V13.S4, V15.S4, V15.S4
-	VSHL  $23, V13.S4, V13.S4
+	FMOVQ (R1), F10
+	VAND  V1.B16, V10.B16, V11.B16
+	WORD  $0x4ea2f56b // fmin v11.4s, v11.4s, v2.4s
+	WORD  $0x4e2bd56c // fadd v12.4s, v11.4s, v11.4s
+	WORD  $0x6e23dd8d // fmul v13.4s, v12.4s, v3.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	VFMLS V4.S4, V13.S4, V12.S4
+	VFMLS V5.S4, V13.S4, V12.S4
+	WORD  $0x6e2cdd8e // fmul v14.4s, v12.4s, v12.4s
+	FMOVQ 288(R3), F15
+	VFMLA V12.S4, V6.S4, V15.S4
+	FMOVQ 304(R3), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	FMOVQ 320(R3), F15
+	VFMLA V12.S4, V16.S4, V15.S4
+	FMOVQ 336(R3), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	VFMLA V16.S4, V14.S4, V12.S4
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
+	VSUB  V14.S4, V15.S4, V15.S4
+	VSHL  $23, V14.S4, V14.S4
 	VSHL  $23, V15.S4, V15.S4
-	VADD  V0.S4, V13.S4, V13.S4
+	VADD  V0.S4, V14.S4, V14.S4
 	VADD  V0.S4, V15.S4, V15.S4
-	WORD  $0x6e2dde0d // fmul v13.4s, v16.4s, v13.4s
-	WORD  $0x6e2fddad // fmul v13.4s, v13.4s, v15.4s
-	WORD  $0x4eadd40e // fsub v14.4s, v0.4s, v13.4s
-	WORD  $0x4e2dd40d // fadd v13.4s, v0.4s, v13.4s
-	WORD  $0x4ea1d9af // frecpe v15.4s, v13.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fddd1 // fmul v17.4s, v14.4s, v15.4s
-	VMOV  V14.B16, V16.B16
-	VFMLS V17.S4, V13.S4, V16.S4
-	VFMLA V15.S4, V16.S4, V17.S4
-	WORD  $0x6e2cdd8d // fmul v13.4s, v12.4s, v12.4s
-	WORD  $0x6e2ddd8e // fmul v14.4s, v12.4s, v13.4s
-	FMOVQ 272(R3), F15
-	VFMLA V13.S4, V8.S4, V15.S4
-	FMOVQ 288(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 304(R3), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 320(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	VMOV  V12.B16, V13.B16
-	VFMLA V16.S4, V14.S4, V13.S4
-	WORD  $0x6eace52c // fcmgt v12.4s, v9.4s, v12.4s
-	VBSL  V17.B16, V13.B16, V12.B16
-	VAND  V10.B16, V11.B16, V11.B16
-	VORR  V11.B16, V12.B16, V11.B16
-	FMOVQ F11, (R0)
+	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
+	VFMLA V12.S4, V14.S4, V13.S4
+	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
+	WORD  $0x4ea1d98e // frecpe v14.4s, v12.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x6e2eddb0 // fmul v16.4s, v13.4s, v14.4s
+	VMOV  V13.B16, V15.B16
+	VFMLS V16.S4, V12.S4, V15.S4
+	VFMLA V14.S4, V15.S4, V16.S4
+	WORD  $0x6eabe50c // fcmgt v12.4s, v8.4s, v11.4s
+	VBSL  V16.B16, V11.B16, V12.B16
+	VAND  V9.B16, V10.B16, V10.B16
+	VORR  V10.B16, V12.B16, V10.B16
+	FMOVQ F10, (R0)
 	ADD   $16, R0
 	ADD   $16, R1
 	SUB   $4, R2
@@ -1844,63 +1804,50 @@ TanhNEON_single:
 	// The last n < 4 elements, one at a time.
 TanhNEON_tail:
 	CBZ   R2, TanhNEON_done
-	FMOVS (R1), F11
-	VAND  V1.B16, V11.B16, V12.B16
-	WORD  $0x6e22dd8d // fmul v13.4s, v12.4s, v2.4s
-	WORD  $0x4e23f5ad // fmax v13.4s, v13.4s, v3.4s
-	WORD  $0x6e24ddae // fmul v14.4s, v13.4s, v4.4s
-	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
-	VFMLS V5.S4, V14.S4, V13.S4
-	VFMLS V6.S4, V14.S4, V13.S4
-	FMOVQ 128(R3), F15
-	VFMLA V13.S4, V7.S4, V15.S4
-	FMOVQ 144(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 160(R3), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 176(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 112(R3), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 112(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	WORD  $0x4ea1b9cf // fcvtzs v15.4s, v14.4s
-	WORD  $0x4f3f05ed // sshr v13.4s, v15.4s, #1
-	VSUB  V13.S4, V15.S4, V15.S4
-	VSHL  $23, V13.S4, V13.S4
+	FMOVS (R1), F10
+	VAND  V1.B16, V10.B16, V11.B16
+	WORD  $0x4ea2f56b // fmin v11.4s, v11.4s, v2.4s
+	WORD  $0x4e2bd56c // fadd v12.4s, v11.4s, v11.4s
+	WORD  $0x6e23dd8d // fmul v13.4s, v12.4s, v3.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	VFMLS V4.S4, V13.S4, V12.S4
+	VFMLS V5.S4, V13.S4, V12.S4
+	WORD  $0x6e2cdd8e // fmul v14.4s, v12.4s, v12.4s
+	FMOVQ 288(R3), F15
+	VFMLA V12.S4, V6.S4, V15.S4
+	FMOVQ 304(R3), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	FMOVQ 320(R3), F15
+	VFMLA V12.S4, V16.S4, V15.S4
+	FMOVQ 336(R3), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	VFMLA V16.S4, V14.S4, V12.S4
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
+	VSUB  V14.S4, V15.S4, V15.S4
+	VSHL  $23, V14.S4, V14.S4
 	VSHL  $23, V15.S4, V15.S4
-	VADD  V0.S4, V13.S4, V13.S4
+	VADD  V0.S4, V14.S4, V14.S4
 	VADD  V0.S4, V15.S4, V15.S4
-	WORD  $0x6e2dde0d // fmul v13.4s, v16.4s, v13.4s
-	WORD  $0x6e2fddad // fmul v13.4s, v13.4s, v15.4s
-	WORD  $0x4eadd40e // fsub v14.4s, v0.4s, v13.4s
-	WORD  $0x4e2dd40d // fadd v13.4s, v0.4s, v13.4s
-	WORD  $0x4ea1d9af // frecpe v15.4s, v13.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fddd1 // fmul v17.4s, v14.4s, v15.4s
-	VMOV  V14.B16, V16.B16
-	VFMLS V17.S4, V13.S4, V16.S4
-	VFMLA V15.S4, V16.S4, V17.S4
-	WORD  $0x6e2cdd8d // fmul v13.4s, v12.4s, v12.4s
-	WORD  $0x6e2ddd8e // fmul v14.4s, v12.4s, v13.4s
-	FMOVQ 272(R3), F15
-	VFMLA V13.S4, V8.S4, V15.S4
-	FMOVQ 288(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 304(R3), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 320(R3), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	VMOV  V12.B16, V13.B16
-	VFMLA V16.S4, V14.S4, V13.S4
-	WORD  $0x6eace52c // fcmgt v12.4s, v9.4s, v12.4s
-	VBSL  V17.B16, V13.B16, V12.B16
-	VAND  V10.B16, V11.B16, V11.B16
-	VORR  V11.B16, V12.B16, V11.B16
-	FMOVS F11, (R0)
+	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
+	VFMLA V12.S4, V14.S4, V13.S4
+	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
+	WORD  $0x4ea1d98e // frecpe v14.4s, v12.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x6e2eddb0 // fmul v16.4s, v13.4s, v14.4s
+	VMOV  V13.B16, V15.B16
+	VFMLS V16.S4, V12.S4, V15.S4
+	VFMLA V14.S4, V15.S4, V16.S4
+	WORD  $0x6eabe50c // fcmgt v12.4s, v8.4s, v11.4s
+	VBSL  V16.B16, V11.B16, V12.B16
+	VAND  V9.B16, V10.B16, V10.B16
+	VORR  V10.B16, V12.B16, V10.B16
+	FMOVS F10, (R0)
 	ADD   $4, R0
 	ADD   $4, R1
 	SUB   $1, R2
@@ -2844,18 +2791,20 @@ DATA consts<>+192(SB)/8, $0x8000000080000000
 DATA consts<>+200(SB)/8, $0x8000000080000000
 DATA consts<>+208(SB)/8, $0x7fffffff7fffffff
 DATA consts<>+216(SB)/8, $0x7fffffff7fffffff
-DATA consts<>+224(SB)/8, $0xc0000000c0000000
-DATA consts<>+232(SB)/8, $0xc0000000c0000000
-DATA consts<>+240(SB)/8, $0xbbbb6628bbbb6628
-DATA consts<>+248(SB)/8, $0xbbbb6628bbbb6628
-DATA consts<>+256(SB)/8, $0x3f2000003f200000
-DATA consts<>+264(SB)/8, $0x3f2000003f200000
-DATA consts<>+272(SB)/8, $0x3ca930bf3ca930bf
-DATA consts<>+280(SB)/8, $0x3ca930bf3ca930bf
-DATA consts<>+288(SB)/8, $0xbd5c235cbd5c235c
-DATA consts<>+296(SB)/8, $0xbd5c235cbd5c235c
-DATA consts<>+304(SB)/8, $0x3e0883c33e0883c3
-DATA consts<>+312(SB)/8, $0x3e0883c33e0883c3
-DATA consts<>+320(SB)/8, $0xbeaaaa9bbeaaaa9b
-DATA consts<>+328(SB)/8, $0xbeaaaa9bbeaaaa9b
-GLOBL consts<>(SB), RODATA|NOPTR, $336
+DATA consts<>+224(SB)/8, $0x4111999a4111999a
+DATA consts<>+232(SB)/8, $0x4111999a4111999a
+DATA consts<>+240(SB)/8, $0x3ab5f5ed3ab5f5ed
+DATA consts<>+248(SB)/8, $0x3ab5f5ed3ab5f5ed
+DATA consts<>+256(SB)/8, $0x4000000040000000
+DATA consts<>+264(SB)/8, $0x4000000040000000
+DATA consts<>+272(SB)/8, $0x3980000039800000
+DATA consts<>+280(SB)/8, $0x3980000039800000
+DATA consts<>+288(SB)/8, $0x3c0913b63c0913b6
+DATA consts<>+296(SB)/8, $0x3c0913b63c0913b6
+DATA consts<>+304(SB)/8, $0x3d2aab3a3d2aab3a
+DATA consts<>+312(SB)/8, $0x3d2aab3a3d2aab3a
+DATA consts<>+320(SB)/8, $0x3e2aaa583e2aaa58
+DATA consts<>+328(SB)/8, $0x3e2aaa583e2aaa58
+DATA consts<>+336(SB)/8, $0x3effffff3effffff
+DATA consts<>+344(SB)/8, $0x3effffff3effffff
+GLOBL consts<>(SB), RODATA|NOPTR, $352

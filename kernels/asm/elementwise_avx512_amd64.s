@@ -2018,78 +2018,65 @@ TEXT ·TanhAVX512(SB), NOSPLIT, $0-24
 	MOVQ         dst+0(FP), AX
 	MOVQ         x+8(FP), CX
 	MOVQ         n+16(FP), DX
-	VBROADCASTSS cc2d00000<>+0(SB), Z0
-	VBROADCASTSS c3f800000<>+0(SB), Z1
+	VBROADCASTSS c4111999a<>+0(SB), Z0
 	XORQ         BX, BX
 
 	// 2 vectors at a time.
 TanhAVX512_main:
 	CMPQ              DX, $0x00000020
 	JL                TanhAVX512_single
-	VMOVUPS           (CX)(BX*4), Z2
-	VMOVUPS           64(CX)(BX*4), Z3
+	VMOVUPS           (CX)(BX*4), Z1
+	VMOVUPS           64(CX)(BX*4), Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z3
 	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z4
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z5
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z6
-	VMULPS.BCST       cc0000000<>+0(SB), Z5, Z7
-	VMAXPS            Z6, Z0, Z6
-	VMAXPS            Z7, Z0, Z7
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z6, Z12
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z7, Z13
+	VMINPS            Z3, Z0, Z3
+	VMINPS            Z4, Z0, Z4
+	VADDPS            Z3, Z3, Z9
+	VADDPS            Z4, Z4, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
+	VRNDSCALEPS       $0x00, Z11, Z11
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VRNDSCALEPS       $0x00, Z13, Z13
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z6
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z7
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z6
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z7
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z6, Z14
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z7, Z15
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z6, Z14
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z7, Z15
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z6, Z14
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z7, Z15
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z6, Z14
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z7, Z15
-	VFMADD213PS       Z1, Z6, Z14
-	VFMADD213PS       Z1, Z7, Z15
-	VFMADD213PS       Z1, Z6, Z14
-	VFMADD213PS       Z1, Z7, Z15
-	VSCALEFPS         Z12, Z14, Z6
-	VSCALEFPS         Z13, Z15, Z7
-	VSUBPS            Z6, Z1, Z12
-	VSUBPS            Z7, Z1, Z13
-	VADDPS            Z6, Z1, Z6
-	VADDPS            Z7, Z1, Z7
-	VDIVPS            Z6, Z12, Z6
-	VDIVPS            Z7, Z13, Z7
-	VMULPS            Z4, Z4, Z12
-	VMULPS            Z5, Z5, Z13
-	VMULPS            Z12, Z4, Z14
-	VMULPS            Z13, Z5, Z15
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
-	VFMADD213PS       Z4, Z16, Z14
-	VFMADD213PS       Z5, Z17, Z15
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z5, K2
-	VBLENDMPS         Z14, Z6, K1, Z8
-	VBLENDMPS         Z15, Z7, K2, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
+	VMULPS            Z9, Z9, Z13
+	VMULPS            Z10, Z10, Z14
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
+	VFMADD231PS       Z15, Z13, Z9
+	VFMADD231PS       Z16, Z14, Z10
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z11, Z13, Z11
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z12, Z13, Z12
+	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
+	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
+	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z10, Z12, Z14
+	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
+	VDIVPS            Z9, Z13, Z9
+	VDIVPS            Z10, Z14, Z10
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K1
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z4, K2
+	VBLENDMPS         Z3, Z9, K1, Z5
+	VBLENDMPS         Z4, Z10, K2, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPORD             Z2, Z8, Z2
-	VPORD             Z3, Z9, Z3
-	VMOVUPS           Z2, (AX)(BX*4)
-	VMOVUPS           Z3, 64(AX)(BX*4)
+	VPORD             Z1, Z5, Z1
+	VPORD             Z2, Z6, Z2
+	VMOVUPS           Z1, (AX)(BX*4)
+	VMOVUPS           Z2, 64(AX)(BX*4)
 	ADDQ              $0x00000020, BX
 	SUBQ              $0x00000020, DX
 	JMP               TanhAVX512_main
@@ -2098,38 +2085,32 @@ TanhAVX512_main:
 TanhAVX512_single:
 	CMPQ              DX, $0x00000010
 	JL                TanhAVX512_tail
-	VMOVUPS           (CX)(BX*4), Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
-	VRNDSCALEPS       $0x00, Z5, Z5
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z6
-	VFMADD213PS       Z1, Z4, Z6
-	VFMADD213PS       Z1, Z4, Z6
-	VSCALEFPS         Z5, Z6, Z4
-	VSUBPS            Z4, Z1, Z5
-	VADDPS            Z4, Z1, Z4
-	VDIVPS            Z4, Z5, Z4
+	VMOVUPS           (CX)(BX*4), Z1
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
+	VMINPS            Z2, Z0, Z2
+	VADDPS            Z2, Z2, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
 	VMULPS            Z3, Z3, Z5
-	VMULPS            Z5, Z3, Z6
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z7
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z7
-	VFMADD213PS       Z3, Z7, Z6
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K1
-	VBLENDMPS         Z6, Z4, K1, Z10
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPORD             Z2, Z10, Z2
-	VMOVUPS           Z2, (AX)(BX*4)
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z3, Z6
+	VFMADD231PS       Z6, Z5, Z3
+	VBROADCASTSS      c3f800000<>+0(SB), Z5
+	VSCALEFPS         Z4, Z5, Z4
+	VSUBPS.BCST       c3f800000<>+0(SB), Z4, Z5
+	VFMADD231PS       Z3, Z4, Z5
+	VADDPS.BCST       c40000000<>+0(SB), Z5, Z3
+	VDIVPS            Z3, Z5, Z3
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z2, K1
+	VBLENDMPS         Z2, Z3, K1, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
+	VPORD             Z1, Z7, Z1
+	VMOVUPS           Z1, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
 	JMP               TanhAVX512_single
@@ -2140,66 +2121,63 @@ TanhAVX512_tail:
 	JZ                TanhAVX512_done
 	LEAQ              tailmask<>+0(SB), SI
 	KMOVW             (SI)(DX*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z0
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z4
-	VRNDSCALEPS       $0x00, Z4, Z4
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z0
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z0
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z5
-	VFMADD213PS       Z1, Z0, Z5
-	VFMADD213PS       Z1, Z0, Z5
-	VSCALEFPS         Z4, Z5, Z0
-	VSUBPS            Z0, Z1, Z4
-	VADDPS            Z0, Z1, Z0
-	VDIVPS            Z0, Z4, Z0
-	VMULPS            Z3, Z3, Z1
-	VMULPS            Z1, Z3, Z4
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z5
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z1, Z5
-	VFMADD213PS       Z3, Z5, Z4
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
-	VBLENDMPS         Z4, Z0, K2, Z11
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
-	VPORD             Z0, Z11, Z0
+	VMOVUPS.Z         (CX)(BX*4), K1, Z1
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
+	VMINPS            Z2, Z0, Z0
+	VADDPS            Z0, Z0, Z2
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
+	VMULPS            Z2, Z2, Z4
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z2, Z5
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z2, Z5
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z2, Z5
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z2, Z5
+	VFMADD231PS       Z5, Z4, Z2
+	VBROADCASTSS      c3f800000<>+0(SB), Z4
+	VSCALEFPS         Z3, Z4, Z3
+	VSUBPS.BCST       c3f800000<>+0(SB), Z3, Z4
+	VFMADD231PS       Z2, Z3, Z4
+	VADDPS.BCST       c40000000<>+0(SB), Z4, Z2
+	VDIVPS            Z2, Z4, Z2
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z0, K2
+	VBLENDMPS         Z0, Z2, K2, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z0
+	VPORD             Z0, Z8, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 TanhAVX512_done:
 	VZEROUPPER
 	RET
 
+DATA c4111999a<>+0(SB)/4, $0x4111999a
+GLOBL c4111999a<>(SB), RODATA|NOPTR, $4
+
 DATA c7fffffff<>+0(SB)/4, $0x7fffffff
 GLOBL c7fffffff<>(SB), RODATA|NOPTR, $4
 
-DATA cc0000000<>+0(SB)/4, $0xc0000000
-GLOBL cc0000000<>(SB), RODATA|NOPTR, $4
+DATA c3ab5f5ed<>+0(SB)/4, $0x3ab5f5ed
+GLOBL c3ab5f5ed<>(SB), RODATA|NOPTR, $4
 
-DATA cbbbb6628<>+0(SB)/4, $0xbbbb6628
-GLOBL cbbbb6628<>(SB), RODATA|NOPTR, $4
+DATA c3c0913b6<>+0(SB)/4, $0x3c0913b6
+GLOBL c3c0913b6<>(SB), RODATA|NOPTR, $4
 
-DATA c3ca930bf<>+0(SB)/4, $0x3ca930bf
-GLOBL c3ca930bf<>(SB), RODATA|NOPTR, $4
+DATA c3d2aab3a<>+0(SB)/4, $0x3d2aab3a
+GLOBL c3d2aab3a<>(SB), RODATA|NOPTR, $4
 
-DATA cbd5c235c<>+0(SB)/4, $0xbd5c235c
-GLOBL cbd5c235c<>(SB), RODATA|NOPTR, $4
+DATA c3e2aaa58<>+0(SB)/4, $0x3e2aaa58
+GLOBL c3e2aaa58<>(SB), RODATA|NOPTR, $4
 
-DATA c3e0883c3<>+0(SB)/4, $0x3e0883c3
-GLOBL c3e0883c3<>(SB), RODATA|NOPTR, $4
+DATA c3effffff<>+0(SB)/4, $0x3effffff
+GLOBL c3effffff<>(SB), RODATA|NOPTR, $4
 
-DATA cbeaaaa9b<>+0(SB)/4, $0xbeaaaa9b
-GLOBL cbeaaaa9b<>(SB), RODATA|NOPTR, $4
+DATA c40000000<>+0(SB)/4, $0x40000000
+GLOBL c40000000<>(SB), RODATA|NOPTR, $4
 
-DATA c3f200000<>+0(SB)/4, $0x3f200000
-GLOBL c3f200000<>(SB), RODATA|NOPTR, $4
+DATA c39800000<>+0(SB)/4, $0x39800000
+GLOBL c39800000<>(SB), RODATA|NOPTR, $4
 
 // func TanhStreamAVX512(dst *float32, x *float32, n int)
 // Requires: AVX, AVX512F, CMOV, MMX+
@@ -2208,8 +2186,7 @@ TEXT ·TanhStreamAVX512(SB), NOSPLIT, $0-24
 	MOVQ         dst+0(FP), AX
 	MOVQ         x+8(FP), CX
 	MOVQ         n+16(FP), DX
-	VBROADCASTSS cc2d00000<>+0(SB), Z0
-	VBROADCASTSS c3f800000<>+0(SB), Z1
+	VBROADCASTSS c4111999a<>+0(SB), Z0
 	XORQ         BX, BX
 
 	// Up to the output's first aligned vector, under a mask.
@@ -2223,38 +2200,32 @@ TEXT ·TanhStreamAVX512(SB), NOSPLIT, $0-24
 	JZ                TanhStreamAVX512_aligned
 	LEAQ              tailmask<>+0(SB), DI
 	KMOVW             (DI)(SI*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z10
-	VRNDSCALEPS       $0x00, Z10, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z4
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z11
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z11
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z11
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z11
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z11
-	VFMADD213PS       Z1, Z4, Z11
-	VFMADD213PS       Z1, Z4, Z11
-	VSCALEFPS         Z10, Z11, Z4
-	VSUBPS            Z4, Z1, Z10
-	VADDPS            Z4, Z1, Z4
-	VDIVPS            Z4, Z10, Z4
-	VMULPS            Z3, Z3, Z10
-	VMULPS            Z10, Z3, Z11
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z12
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z10, Z12
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z10, Z12
-	VFMADD213PS       Z3, Z12, Z11
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
-	VBLENDMPS         Z11, Z4, K2, Z5
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPORD             Z2, Z5, Z2
-	VMOVUPS           Z2, K1, (AX)(BX*4)
+	VMOVUPS.Z         (CX)(BX*4), K1, Z1
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
+	VMINPS            Z2, Z0, Z2
+	VADDPS            Z2, Z2, Z8
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z9
+	VRNDSCALEPS       $0x00, Z9, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z9, Z8
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z9, Z8
+	VMULPS            Z8, Z8, Z10
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z11
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z8, Z11
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z8, Z11
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z8, Z11
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z8, Z11
+	VFMADD231PS       Z11, Z10, Z8
+	VBROADCASTSS      c3f800000<>+0(SB), Z10
+	VSCALEFPS         Z9, Z10, Z9
+	VSUBPS.BCST       c3f800000<>+0(SB), Z9, Z10
+	VFMADD231PS       Z8, Z9, Z10
+	VADDPS.BCST       c40000000<>+0(SB), Z10, Z8
+	VDIVPS            Z8, Z10, Z8
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z2, K2
+	VBLENDMPS         Z2, Z8, K2, Z3
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
+	VPORD             Z1, Z3, Z1
+	VMOVUPS           Z1, K1, (AX)(BX*4)
 	MOVQ              SI, BX
 	SUBQ              SI, DX
 
@@ -2263,70 +2234,58 @@ TanhStreamAVX512_aligned:
 TanhStreamAVX512_main:
 	CMPQ              DX, $0x00000020
 	JL                TanhStreamAVX512_single
-	VMOVUPS           (CX)(BX*4), Z2
-	VMOVUPS           64(CX)(BX*4), Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z4
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z5
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z10
-	VMULPS.BCST       cc0000000<>+0(SB), Z5, Z11
-	VMAXPS            Z10, Z0, Z10
-	VMAXPS            Z11, Z0, Z11
+	VMOVUPS           (CX)(BX*4), Z1
+	VMOVUPS           64(CX)(BX*4), Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z8
+	VMINPS            Z3, Z0, Z3
+	VMINPS            Z8, Z0, Z8
+	VADDPS            Z3, Z3, Z9
+	VADDPS            Z8, Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z11, Z11
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VSCALEFPS         Z12, Z14, Z10
-	VSCALEFPS         Z13, Z15, Z11
-	VSUBPS            Z10, Z1, Z12
-	VSUBPS            Z11, Z1, Z13
-	VADDPS            Z10, Z1, Z10
-	VADDPS            Z11, Z1, Z11
-	VDIVPS            Z10, Z12, Z10
-	VDIVPS            Z11, Z13, Z11
-	VMULPS            Z4, Z4, Z12
-	VMULPS            Z5, Z5, Z13
-	VMULPS            Z12, Z4, Z14
-	VMULPS            Z13, Z5, Z15
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
-	VFMADD213PS       Z4, Z16, Z14
-	VFMADD213PS       Z5, Z17, Z15
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K1
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z5, K2
-	VBLENDMPS         Z14, Z10, K1, Z6
-	VBLENDMPS         Z15, Z11, K2, Z7
+	VMULPS            Z9, Z9, Z13
+	VMULPS            Z10, Z10, Z14
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
+	VFMADD231PS       Z15, Z13, Z9
+	VFMADD231PS       Z16, Z14, Z10
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z11, Z13, Z11
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z12, Z13, Z12
+	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
+	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
+	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z10, Z12, Z14
+	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
+	VDIVPS            Z9, Z13, Z9
+	VDIVPS            Z10, Z14, Z10
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K1
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K2
+	VBLENDMPS         Z3, Z9, K1, Z4
+	VBLENDMPS         Z8, Z10, K2, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPORD             Z2, Z6, Z2
-	VPORD             Z3, Z7, Z3
-	VMOVNTPS          Z2, (AX)(BX*4)
-	VMOVNTPS          Z3, 64(AX)(BX*4)
+	VPORD             Z1, Z4, Z1
+	VPORD             Z2, Z5, Z2
+	VMOVNTPS          Z1, (AX)(BX*4)
+	VMOVNTPS          Z2, 64(AX)(BX*4)
 	ADDQ              $0x00000020, BX
 	SUBQ              $0x00000020, DX
 	JMP               TanhStreamAVX512_main
@@ -2335,38 +2294,32 @@ TanhStreamAVX512_main:
 TanhStreamAVX512_single:
 	CMPQ              DX, $0x00000010
 	JL                TanhStreamAVX512_tail
-	VMOVUPS           (CX)(BX*4), Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
-	VRNDSCALEPS       $0x00, Z5, Z5
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z6
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z4, Z6
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z4, Z6
-	VFMADD213PS       Z1, Z4, Z6
-	VFMADD213PS       Z1, Z4, Z6
-	VSCALEFPS         Z5, Z6, Z4
-	VSUBPS            Z4, Z1, Z5
-	VADDPS            Z4, Z1, Z4
-	VDIVPS            Z4, Z5, Z4
+	VMOVUPS           (CX)(BX*4), Z1
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
+	VMINPS            Z2, Z0, Z2
+	VADDPS            Z2, Z2, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
 	VMULPS            Z3, Z3, Z5
-	VMULPS            Z5, Z3, Z6
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z7
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z5, Z7
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z5, Z7
-	VFMADD213PS       Z3, Z7, Z6
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K1
-	VBLENDMPS         Z6, Z4, K1, Z8
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPORD             Z2, Z8, Z2
-	VMOVNTPS          Z2, (AX)(BX*4)
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z3, Z8
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z3, Z8
+	VFMADD231PS       Z8, Z5, Z3
+	VBROADCASTSS      c3f800000<>+0(SB), Z5
+	VSCALEFPS         Z4, Z5, Z4
+	VSUBPS.BCST       c3f800000<>+0(SB), Z4, Z5
+	VFMADD231PS       Z3, Z4, Z5
+	VADDPS.BCST       c40000000<>+0(SB), Z5, Z3
+	VDIVPS            Z3, Z5, Z3
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z2, K1
+	VBLENDMPS         Z2, Z3, K1, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
+	VPORD             Z1, Z6, Z1
+	VMOVNTPS          Z1, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
 	JMP               TanhStreamAVX512_single
@@ -2377,37 +2330,31 @@ TanhStreamAVX512_tail:
 	JZ                TanhStreamAVX512_done
 	LEAQ              tailmask<>+0(SB), SI
 	KMOVW             (SI)(DX*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMULPS.BCST       cc0000000<>+0(SB), Z3, Z4
-	VMAXPS            Z4, Z0, Z0
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z0, Z4
-	VRNDSCALEPS       $0x00, Z4, Z4
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z0
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z0
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z5
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z0, Z5
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z0, Z5
-	VFMADD213PS       Z1, Z0, Z5
-	VFMADD213PS       Z1, Z0, Z5
-	VSCALEFPS         Z4, Z5, Z0
-	VSUBPS            Z0, Z1, Z4
-	VADDPS            Z0, Z1, Z0
-	VDIVPS            Z0, Z4, Z0
-	VMULPS            Z3, Z3, Z1
-	VMULPS            Z1, Z3, Z4
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z5
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z1, Z5
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z1, Z5
-	VFMADD213PS       Z3, Z5, Z4
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z3, K2
-	VBLENDMPS         Z4, Z0, K2, Z9
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
-	VPORD             Z0, Z9, Z0
+	VMOVUPS.Z         (CX)(BX*4), K1, Z1
+	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
+	VMINPS            Z2, Z0, Z0
+	VADDPS            Z0, Z0, Z2
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
+	VRNDSCALEPS       $0x00, Z3, Z3
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
+	VMULPS            Z2, Z2, Z4
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z5
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z2, Z5
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z2, Z5
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z2, Z5
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z2, Z5
+	VFMADD231PS       Z5, Z4, Z2
+	VBROADCASTSS      c3f800000<>+0(SB), Z4
+	VSCALEFPS         Z3, Z4, Z3
+	VSUBPS.BCST       c3f800000<>+0(SB), Z3, Z4
+	VFMADD231PS       Z2, Z3, Z4
+	VADDPS.BCST       c40000000<>+0(SB), Z4, Z2
+	VDIVPS            Z2, Z4, Z2
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z0, K2
+	VBLENDMPS         Z0, Z2, K2, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z1, Z0
+	VPORD             Z0, Z7, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 TanhStreamAVX512_done:

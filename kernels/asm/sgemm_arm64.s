@@ -2618,86 +2618,88 @@ TEXT ·TileBiasTanhNEON(SB), NOSPLIT, $0-60
 	FMOVQ (R5), F0
 	FMOVQ 176(R5), F1
 	FMOVQ 192(R5), F2
-	FMOVQ 32(R5), F3
-	FMOVQ 48(R5), F4
-	FMOVQ 64(R5), F5
-	FMOVQ 80(R5), F6
-	FMOVQ 96(R5), F7
-	FMOVQ 208(R5), F8
-	FMOVQ 224(R5), F9
-	FMOVQ 16(R5), F10
+	FMOVQ 48(R5), F3
+	FMOVQ 64(R5), F4
+	FMOVQ 80(R5), F5
+	FMOVQ 208(R5), F6
+	FMOVQ 224(R5), F7
+	FMOVQ 240(R5), F8
+	FMOVQ 16(R5), F9
 	CBZ   R3, TileBiasTanhNEON_done
 	CMP   $12, R4
 	BNE   TileBiasTanhNEON_edge
 
 	// Whole rows of 12 columns.
 TileBiasTanhNEON_full:
-	FMOVQ (R0), F11
-	FMOVQ 16(R0), F12
-	FMOVQ 32(R0), F13
-	FMOVQ (R2), F14
-	FMOVQ 16(R2), F15
-	FMOVQ 32(R2), F16
+	FMOVQ (R0), F10
+	FMOVQ 16(R0), F11
+	FMOVQ 32(R0), F12
+	FMOVQ (R2), F13
+	FMOVQ 16(R2), F14
+	FMOVQ 32(R2), F15
+	WORD  $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
 	WORD  $0x4e2ed56b // fadd v11.4s, v11.4s, v14.4s
 	WORD  $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	WORD  $0x4e30d5ad // fadd v13.4s, v13.4s, v16.4s
+	VAND  V1.B16, V10.B16, V13.B16
 	VAND  V1.B16, V11.B16, V14.B16
 	VAND  V1.B16, V12.B16, V15.B16
-	VAND  V1.B16, V13.B16, V16.B16
-	WORD  $0x6e22ddd1 // fmul v17.4s, v14.4s, v2.4s
-	WORD  $0x6e22ddf2 // fmul v18.4s, v15.4s, v2.4s
-	WORD  $0x6e22de13 // fmul v19.4s, v16.4s, v2.4s
-	WORD  $0x4e23f631 // fmax v17.4s, v17.4s, v3.4s
-	WORD  $0x4e23f652 // fmax v18.4s, v18.4s, v3.4s
-	WORD  $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
-	WORD  $0x6e24de34 // fmul v20.4s, v17.4s, v4.4s
-	WORD  $0x6e24de55 // fmul v21.4s, v18.4s, v4.4s
-	WORD  $0x6e24de76 // fmul v22.4s, v19.4s, v4.4s
+	WORD  $0x4ea2f5ad // fmin v13.4s, v13.4s, v2.4s
+	WORD  $0x4ea2f5ce // fmin v14.4s, v14.4s, v2.4s
+	WORD  $0x4ea2f5ef // fmin v15.4s, v15.4s, v2.4s
+	WORD  $0x4e2dd5b0 // fadd v16.4s, v13.4s, v13.4s
+	WORD  $0x4e2ed5d1 // fadd v17.4s, v14.4s, v14.4s
+	WORD  $0x4e2fd5f2 // fadd v18.4s, v15.4s, v15.4s
+	WORD  $0x6e23de13 // fmul v19.4s, v16.4s, v3.4s
+	WORD  $0x6e23de34 // fmul v20.4s, v17.4s, v3.4s
+	WORD  $0x6e23de55 // fmul v21.4s, v18.4s, v3.4s
+	WORD  $0x4e218a73 // frintn v19.4s, v19.4s
 	WORD  $0x4e218a94 // frintn v20.4s, v20.4s
 	WORD  $0x4e218ab5 // frintn v21.4s, v21.4s
-	WORD  $0x4e218ad6 // frintn v22.4s, v22.4s
+	VFMLS V4.S4, V19.S4, V16.S4
+	VFMLS V4.S4, V20.S4, V17.S4
+	VFMLS V4.S4, V21.S4, V18.S4
+	VFMLS V5.S4, V19.S4, V16.S4
 	VFMLS V5.S4, V20.S4, V17.S4
 	VFMLS V5.S4, V21.S4, V18.S4
-	VFMLS V5.S4, V22.S4, V19.S4
-	VFMLS V6.S4, V20.S4, V17.S4
-	VFMLS V6.S4, V21.S4, V18.S4
-	VFMLS V6.S4, V22.S4, V19.S4
-	FMOVQ 112(R5), F23
-	VFMLA V17.S4, V7.S4, V23.S4
-	FMOVQ 112(R5), F24
-	VFMLA V18.S4, V7.S4, V24.S4
-	FMOVQ 112(R5), F25
-	VFMLA V19.S4, V7.S4, V25.S4
-	FMOVQ 128(R5), F26
-	VFMLA V17.S4, V23.S4, V26.S4
-	FMOVQ 128(R5), F23
-	VFMLA V18.S4, V24.S4, V23.S4
-	FMOVQ 128(R5), F24
-	VFMLA V19.S4, V25.S4, V24.S4
-	FMOVQ 144(R5), F25
+	WORD  $0x6e30de16 // fmul v22.4s, v16.4s, v16.4s
+	WORD  $0x6e31de37 // fmul v23.4s, v17.4s, v17.4s
+	WORD  $0x6e32de58 // fmul v24.4s, v18.4s, v18.4s
+	FMOVQ 256(R5), F25
+	VFMLA V16.S4, V6.S4, V25.S4
+	FMOVQ 256(R5), F26
+	VFMLA V17.S4, V6.S4, V26.S4
+	FMOVQ 256(R5), F27
+	VFMLA V18.S4, V6.S4, V27.S4
+	FMOVQ 272(R5), F28
+	VFMLA V16.S4, V25.S4, V28.S4
+	FMOVQ 272(R5), F25
 	VFMLA V17.S4, V26.S4, V25.S4
-	FMOVQ 144(R5), F26
-	VFMLA V18.S4, V23.S4, V26.S4
-	FMOVQ 144(R5), F23
-	VFMLA V19.S4, V24.S4, V23.S4
-	FMOVQ 160(R5), F24
-	VFMLA V17.S4, V25.S4, V24.S4
-	FMOVQ 160(R5), F25
+	FMOVQ 272(R5), F26
+	VFMLA V18.S4, V27.S4, V26.S4
+	FMOVQ 288(R5), F27
+	VFMLA V16.S4, V28.S4, V27.S4
+	FMOVQ 288(R5), F28
+	VFMLA V17.S4, V25.S4, V28.S4
+	FMOVQ 288(R5), F25
 	VFMLA V18.S4, V26.S4, V25.S4
-	FMOVQ 160(R5), F26
-	VFMLA V19.S4, V23.S4, V26.S4
-	FMOVQ (R5), F23
-	VFMLA V17.S4, V24.S4, V23.S4
-	FMOVQ (R5), F24
-	VFMLA V18.S4, V25.S4, V24.S4
-	FMOVQ (R5), F25
-	VFMLA V19.S4, V26.S4, V25.S4
-	FMOVQ (R5), F26
-	VFMLA V17.S4, V23.S4, V26.S4
-	FMOVQ (R5), F17
-	VFMLA V18.S4, V24.S4, V17.S4
-	FMOVQ (R5), F18
-	VFMLA V19.S4, V25.S4, V18.S4
+	FMOVQ 304(R5), F26
+	VFMLA V16.S4, V27.S4, V26.S4
+	FMOVQ 304(R5), F27
+	VFMLA V17.S4, V28.S4, V27.S4
+	FMOVQ 304(R5), F28
+	VFMLA V18.S4, V25.S4, V28.S4
+	VFMLA V26.S4, V22.S4, V16.S4
+	VFMLA V27.S4, V23.S4, V17.S4
+	VFMLA V28.S4, V24.S4, V18.S4
+	WORD  $0x4ea1ba77 // fcvtzs v23.4s, v19.4s
+	WORD  $0x4f3f06f6 // sshr v22.4s, v23.4s, #1
+	VSUB  V22.S4, V23.S4, V23.S4
+	VSHL  $23, V22.S4, V22.S4
+	VSHL  $23, V23.S4, V23.S4
+	VADD  V0.S4, V22.S4, V22.S4
+	VADD  V0.S4, V23.S4, V23.S4
+	WORD  $0x6e36dc16 // fmul v22.4s, v0.4s, v22.4s
+	WORD  $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
 	WORD  $0x4ea1ba97 // fcvtzs v23.4s, v20.4s
 	WORD  $0x4f3f06f3 // sshr v19.4s, v23.4s, #1
 	VSUB  V19.S4, V23.S4, V23.S4
@@ -2705,7 +2707,7 @@ TileBiasTanhNEON_full:
 	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V19.S4, V19.S4
 	VADD  V0.S4, V23.S4, V23.S4
-	WORD  $0x6e33df53 // fmul v19.4s, v26.4s, v19.4s
+	WORD  $0x6e33dc13 // fmul v19.4s, v0.4s, v19.4s
 	WORD  $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
 	WORD  $0x4ea1bab7 // fcvtzs v23.4s, v21.4s
 	WORD  $0x4f3f06f4 // sshr v20.4s, v23.4s, #1
@@ -2714,101 +2716,59 @@ TileBiasTanhNEON_full:
 	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V20.S4, V20.S4
 	VADD  V0.S4, V23.S4, V23.S4
-	WORD  $0x6e34de34 // fmul v20.4s, v17.4s, v20.4s
+	WORD  $0x6e34dc14 // fmul v20.4s, v0.4s, v20.4s
 	WORD  $0x6e37de94 // fmul v20.4s, v20.4s, v23.4s
-	WORD  $0x4ea1bad5 // fcvtzs v21.4s, v22.4s
-	WORD  $0x4f3f06b1 // sshr v17.4s, v21.4s, #1
-	VSUB  V17.S4, V21.S4, V21.S4
-	VSHL  $23, V17.S4, V17.S4
-	VSHL  $23, V21.S4, V21.S4
-	VADD  V0.S4, V17.S4, V17.S4
-	VADD  V0.S4, V21.S4, V21.S4
-	WORD  $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	WORD  $0x6e35de31 // fmul v17.4s, v17.4s, v21.4s
-	WORD  $0x4eb3d412 // fsub v18.4s, v0.4s, v19.4s
-	WORD  $0x4eb4d415 // fsub v21.4s, v0.4s, v20.4s
-	WORD  $0x4eb1d416 // fsub v22.4s, v0.4s, v17.4s
-	WORD  $0x4e33d413 // fadd v19.4s, v0.4s, v19.4s
-	WORD  $0x4e34d414 // fadd v20.4s, v0.4s, v20.4s
-	WORD  $0x4e31d411 // fadd v17.4s, v0.4s, v17.4s
-	WORD  $0x4ea1da77 // frecpe v23.4s, v19.4s
-	WORD  $0x4e37fe78 // frecps v24.4s, v19.4s, v23.4s
-	WORD  $0x6e38def7 // fmul v23.4s, v23.4s, v24.4s
-	WORD  $0x4e37fe78 // frecps v24.4s, v19.4s, v23.4s
-	WORD  $0x6e38def7 // fmul v23.4s, v23.4s, v24.4s
-	WORD  $0x6e37de59 // fmul v25.4s, v18.4s, v23.4s
-	VMOV  V18.B16, V24.B16
-	VFMLS V25.S4, V19.S4, V24.S4
-	VFMLA V23.S4, V24.S4, V25.S4
-	WORD  $0x4ea1da92 // frecpe v18.4s, v20.4s
-	WORD  $0x4e32fe93 // frecps v19.4s, v20.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x4e32fe93 // frecps v19.4s, v20.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x6e32deb7 // fmul v23.4s, v21.4s, v18.4s
-	VMOV  V21.B16, V19.B16
-	VFMLS V23.S4, V20.S4, V19.S4
-	VFMLA V18.S4, V19.S4, V23.S4
-	WORD  $0x4ea1da32 // frecpe v18.4s, v17.4s
-	WORD  $0x4e32fe33 // frecps v19.4s, v17.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x4e32fe33 // frecps v19.4s, v17.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x6e32ded4 // fmul v20.4s, v22.4s, v18.4s
-	VMOV  V22.B16, V19.B16
+	WORD  $0x4ea0d6d5 // fsub v21.4s, v22.4s, v0.4s
+	WORD  $0x4ea0d677 // fsub v23.4s, v19.4s, v0.4s
+	WORD  $0x4ea0d698 // fsub v24.4s, v20.4s, v0.4s
+	VFMLA V16.S4, V22.S4, V21.S4
+	VFMLA V17.S4, V19.S4, V23.S4
+	VFMLA V18.S4, V20.S4, V24.S4
+	WORD  $0x4e27d6b0 // fadd v16.4s, v21.4s, v7.4s
+	WORD  $0x4e27d6f1 // fadd v17.4s, v23.4s, v7.4s
+	WORD  $0x4e27d712 // fadd v18.4s, v24.4s, v7.4s
+	WORD  $0x4ea1da13 // frecpe v19.4s, v16.4s
+	WORD  $0x4e33fe14 // frecps v20.4s, v16.4s, v19.4s
+	WORD  $0x6e34de73 // fmul v19.4s, v19.4s, v20.4s
+	WORD  $0x4e33fe14 // frecps v20.4s, v16.4s, v19.4s
+	WORD  $0x6e34de73 // fmul v19.4s, v19.4s, v20.4s
+	WORD  $0x6e33deb6 // fmul v22.4s, v21.4s, v19.4s
+	VMOV  V21.B16, V20.B16
+	VFMLS V22.S4, V16.S4, V20.S4
+	VFMLA V19.S4, V20.S4, V22.S4
+	WORD  $0x4ea1da30 // frecpe v16.4s, v17.4s
+	WORD  $0x4e30fe33 // frecps v19.4s, v17.4s, v16.4s
+	WORD  $0x6e33de10 // fmul v16.4s, v16.4s, v19.4s
+	WORD  $0x4e30fe33 // frecps v19.4s, v17.4s, v16.4s
+	WORD  $0x6e33de10 // fmul v16.4s, v16.4s, v19.4s
+	WORD  $0x6e30def4 // fmul v20.4s, v23.4s, v16.4s
+	VMOV  V23.B16, V19.B16
 	VFMLS V20.S4, V17.S4, V19.S4
-	VFMLA V18.S4, V19.S4, V20.S4
-	WORD  $0x6e2eddd1 // fmul v17.4s, v14.4s, v14.4s
-	WORD  $0x6e2fddf2 // fmul v18.4s, v15.4s, v15.4s
-	WORD  $0x6e30de13 // fmul v19.4s, v16.4s, v16.4s
-	WORD  $0x6e31ddd5 // fmul v21.4s, v14.4s, v17.4s
-	WORD  $0x6e32ddf6 // fmul v22.4s, v15.4s, v18.4s
-	WORD  $0x6e33de18 // fmul v24.4s, v16.4s, v19.4s
-	FMOVQ 240(R5), F26
-	VFMLA V17.S4, V8.S4, V26.S4
-	FMOVQ 240(R5), F27
-	VFMLA V18.S4, V8.S4, V27.S4
-	FMOVQ 240(R5), F28
-	VFMLA V19.S4, V8.S4, V28.S4
-	FMOVQ 256(R5), F29
-	VFMLA V17.S4, V26.S4, V29.S4
-	FMOVQ 256(R5), F26
-	VFMLA V18.S4, V27.S4, V26.S4
-	FMOVQ 256(R5), F27
-	VFMLA V19.S4, V28.S4, V27.S4
-	FMOVQ 272(R5), F28
-	VFMLA V17.S4, V29.S4, V28.S4
-	FMOVQ 272(R5), F29
-	VFMLA V18.S4, V26.S4, V29.S4
-	FMOVQ 272(R5), F26
-	VFMLA V19.S4, V27.S4, V26.S4
-	FMOVQ 288(R5), F27
-	VFMLA V17.S4, V28.S4, V27.S4
-	FMOVQ 288(R5), F17
-	VFMLA V18.S4, V29.S4, V17.S4
-	FMOVQ 288(R5), F18
-	VFMLA V19.S4, V26.S4, V18.S4
-	VMOV  V14.B16, V19.B16
-	VFMLA V27.S4, V21.S4, V19.S4
-	VMOV  V15.B16, V21.B16
-	VFMLA V17.S4, V22.S4, V21.S4
-	VMOV  V16.B16, V17.B16
-	VFMLA V18.S4, V24.S4, V17.S4
-	WORD  $0x6eaee52e // fcmgt v14.4s, v9.4s, v14.4s
-	WORD  $0x6eafe52f // fcmgt v15.4s, v9.4s, v15.4s
-	WORD  $0x6eb0e530 // fcmgt v16.4s, v9.4s, v16.4s
-	VBSL  V25.B16, V19.B16, V14.B16
-	VBSL  V23.B16, V21.B16, V15.B16
-	VBSL  V20.B16, V17.B16, V16.B16
-	VAND  V10.B16, V11.B16, V11.B16
-	VAND  V10.B16, V12.B16, V12.B16
-	VAND  V10.B16, V13.B16, V13.B16
-	VORR  V11.B16, V14.B16, V11.B16
-	VORR  V12.B16, V15.B16, V12.B16
-	VORR  V13.B16, V16.B16, V13.B16
-	FMOVQ F11, (R0)
-	FMOVQ F12, 16(R0)
-	FMOVQ F13, 32(R0)
+	VFMLA V16.S4, V19.S4, V20.S4
+	WORD  $0x4ea1da50 // frecpe v16.4s, v18.4s
+	WORD  $0x4e30fe51 // frecps v17.4s, v18.4s, v16.4s
+	WORD  $0x6e31de10 // fmul v16.4s, v16.4s, v17.4s
+	WORD  $0x4e30fe51 // frecps v17.4s, v18.4s, v16.4s
+	WORD  $0x6e31de10 // fmul v16.4s, v16.4s, v17.4s
+	WORD  $0x6e30df13 // fmul v19.4s, v24.4s, v16.4s
+	VMOV  V24.B16, V17.B16
+	VFMLS V19.S4, V18.S4, V17.S4
+	VFMLA V16.S4, V17.S4, V19.S4
+	WORD  $0x6eade510 // fcmgt v16.4s, v8.4s, v13.4s
+	WORD  $0x6eaee511 // fcmgt v17.4s, v8.4s, v14.4s
+	WORD  $0x6eafe512 // fcmgt v18.4s, v8.4s, v15.4s
+	VBSL  V22.B16, V13.B16, V16.B16
+	VBSL  V20.B16, V14.B16, V17.B16
+	VBSL  V19.B16, V15.B16, V18.B16
+	VAND  V9.B16, V10.B16, V10.B16
+	VAND  V9.B16, V11.B16, V11.B16
+	VAND  V9.B16, V12.B16, V12.B16
+	VORR  V10.B16, V16.B16, V10.B16
+	VORR  V11.B16, V17.B16, V11.B16
+	VORR  V12.B16, V18.B16, V12.B16
+	FMOVQ F10, (R0)
+	FMOVQ F11, 16(R0)
+	FMOVQ F12, 32(R0)
 	ADD   R1, R0
 	SUB   $1, R3
 	CBNZ  R3, TileBiasTanhNEON_full
@@ -2823,65 +2783,52 @@ TileBiasTanhNEON_edge:
 TileBiasTanhNEON_vec:
 	CMP   $4, R7
 	BLT   TileBiasTanhNEON_col
-	FMOVQ (R6), F11
-	FMOVQ (R8), F12
-	WORD  $0x4e2cd56b // fadd v11.4s, v11.4s, v12.4s
-	VAND  V1.B16, V11.B16, V12.B16
-	WORD  $0x6e22dd8d // fmul v13.4s, v12.4s, v2.4s
-	WORD  $0x4e23f5ad // fmax v13.4s, v13.4s, v3.4s
-	WORD  $0x6e24ddae // fmul v14.4s, v13.4s, v4.4s
-	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
-	VFMLS V5.S4, V14.S4, V13.S4
-	VFMLS V6.S4, V14.S4, V13.S4
-	FMOVQ 112(R5), F15
-	VFMLA V13.S4, V7.S4, V15.S4
-	FMOVQ 128(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 144(R5), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 160(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ (R5), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ (R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	WORD  $0x4ea1b9cf // fcvtzs v15.4s, v14.4s
-	WORD  $0x4f3f05ed // sshr v13.4s, v15.4s, #1
-	VSUB  V13.S4, V15.S4, V15.S4
-	VSHL  $23, V13.S4, V13.S4
+	FMOVQ (R6), F10
+	FMOVQ (R8), F11
+	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
+	VAND  V1.B16, V10.B16, V11.B16
+	WORD  $0x4ea2f56b // fmin v11.4s, v11.4s, v2.4s
+	WORD  $0x4e2bd56c // fadd v12.4s, v11.4s, v11.4s
+	WORD  $0x6e23dd8d // fmul v13.4s, v12.4s, v3.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	VFMLS V4.S4, V13.S4, V12.S4
+	VFMLS V5.S4, V13.S4, V12.S4
+	WORD  $0x6e2cdd8e // fmul v14.4s, v12.4s, v12.4s
+	FMOVQ 256(R5), F15
+	VFMLA V12.S4, V6.S4, V15.S4
+	FMOVQ 272(R5), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	FMOVQ 288(R5), F15
+	VFMLA V12.S4, V16.S4, V15.S4
+	FMOVQ 304(R5), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	VFMLA V16.S4, V14.S4, V12.S4
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
+	VSUB  V14.S4, V15.S4, V15.S4
+	VSHL  $23, V14.S4, V14.S4
 	VSHL  $23, V15.S4, V15.S4
-	VADD  V0.S4, V13.S4, V13.S4
+	VADD  V0.S4, V14.S4, V14.S4
 	VADD  V0.S4, V15.S4, V15.S4
-	WORD  $0x6e2dde0d // fmul v13.4s, v16.4s, v13.4s
-	WORD  $0x6e2fddad // fmul v13.4s, v13.4s, v15.4s
-	WORD  $0x4eadd40e // fsub v14.4s, v0.4s, v13.4s
-	WORD  $0x4e2dd40d // fadd v13.4s, v0.4s, v13.4s
-	WORD  $0x4ea1d9af // frecpe v15.4s, v13.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fddd1 // fmul v17.4s, v14.4s, v15.4s
-	VMOV  V14.B16, V16.B16
-	VFMLS V17.S4, V13.S4, V16.S4
-	VFMLA V15.S4, V16.S4, V17.S4
-	WORD  $0x6e2cdd8d // fmul v13.4s, v12.4s, v12.4s
-	WORD  $0x6e2ddd8e // fmul v14.4s, v12.4s, v13.4s
-	FMOVQ 240(R5), F15
-	VFMLA V13.S4, V8.S4, V15.S4
-	FMOVQ 256(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 272(R5), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 288(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	VMOV  V12.B16, V13.B16
-	VFMLA V16.S4, V14.S4, V13.S4
-	WORD  $0x6eace52c // fcmgt v12.4s, v9.4s, v12.4s
-	VBSL  V17.B16, V13.B16, V12.B16
-	VAND  V10.B16, V11.B16, V11.B16
-	VORR  V11.B16, V12.B16, V11.B16
-	FMOVQ F11, (R6)
+	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
+	VFMLA V12.S4, V14.S4, V13.S4
+	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
+	WORD  $0x4ea1d98e // frecpe v14.4s, v12.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x6e2eddb0 // fmul v16.4s, v13.4s, v14.4s
+	VMOV  V13.B16, V15.B16
+	VFMLS V16.S4, V12.S4, V15.S4
+	VFMLA V14.S4, V15.S4, V16.S4
+	WORD  $0x6eabe50c // fcmgt v12.4s, v8.4s, v11.4s
+	VBSL  V16.B16, V11.B16, V12.B16
+	VAND  V9.B16, V10.B16, V10.B16
+	VORR  V10.B16, V12.B16, V10.B16
+	FMOVQ F10, (R6)
 	ADD   $16, R6
 	ADD   $16, R8
 	SUB   $4, R7
@@ -2889,65 +2836,52 @@ TileBiasTanhNEON_vec:
 
 TileBiasTanhNEON_col:
 	CBZ   R7, TileBiasTanhNEON_next
-	FMOVS (R6), F11
-	FMOVS (R8), F12
-	WORD  $0x4e2cd56b // fadd v11.4s, v11.4s, v12.4s
-	VAND  V1.B16, V11.B16, V12.B16
-	WORD  $0x6e22dd8d // fmul v13.4s, v12.4s, v2.4s
-	WORD  $0x4e23f5ad // fmax v13.4s, v13.4s, v3.4s
-	WORD  $0x6e24ddae // fmul v14.4s, v13.4s, v4.4s
-	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
-	VFMLS V5.S4, V14.S4, V13.S4
-	VFMLS V6.S4, V14.S4, V13.S4
-	FMOVQ 112(R5), F15
-	VFMLA V13.S4, V7.S4, V15.S4
-	FMOVQ 128(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 144(R5), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 160(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ (R5), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ (R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	WORD  $0x4ea1b9cf // fcvtzs v15.4s, v14.4s
-	WORD  $0x4f3f05ed // sshr v13.4s, v15.4s, #1
-	VSUB  V13.S4, V15.S4, V15.S4
-	VSHL  $23, V13.S4, V13.S4
+	FMOVS (R6), F10
+	FMOVS (R8), F11
+	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
+	VAND  V1.B16, V10.B16, V11.B16
+	WORD  $0x4ea2f56b // fmin v11.4s, v11.4s, v2.4s
+	WORD  $0x4e2bd56c // fadd v12.4s, v11.4s, v11.4s
+	WORD  $0x6e23dd8d // fmul v13.4s, v12.4s, v3.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	VFMLS V4.S4, V13.S4, V12.S4
+	VFMLS V5.S4, V13.S4, V12.S4
+	WORD  $0x6e2cdd8e // fmul v14.4s, v12.4s, v12.4s
+	FMOVQ 256(R5), F15
+	VFMLA V12.S4, V6.S4, V15.S4
+	FMOVQ 272(R5), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	FMOVQ 288(R5), F15
+	VFMLA V12.S4, V16.S4, V15.S4
+	FMOVQ 304(R5), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	VFMLA V16.S4, V14.S4, V12.S4
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
+	VSUB  V14.S4, V15.S4, V15.S4
+	VSHL  $23, V14.S4, V14.S4
 	VSHL  $23, V15.S4, V15.S4
-	VADD  V0.S4, V13.S4, V13.S4
+	VADD  V0.S4, V14.S4, V14.S4
 	VADD  V0.S4, V15.S4, V15.S4
-	WORD  $0x6e2dde0d // fmul v13.4s, v16.4s, v13.4s
-	WORD  $0x6e2fddad // fmul v13.4s, v13.4s, v15.4s
-	WORD  $0x4eadd40e // fsub v14.4s, v0.4s, v13.4s
-	WORD  $0x4e2dd40d // fadd v13.4s, v0.4s, v13.4s
-	WORD  $0x4ea1d9af // frecpe v15.4s, v13.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fddd1 // fmul v17.4s, v14.4s, v15.4s
-	VMOV  V14.B16, V16.B16
-	VFMLS V17.S4, V13.S4, V16.S4
-	VFMLA V15.S4, V16.S4, V17.S4
-	WORD  $0x6e2cdd8d // fmul v13.4s, v12.4s, v12.4s
-	WORD  $0x6e2ddd8e // fmul v14.4s, v12.4s, v13.4s
-	FMOVQ 240(R5), F15
-	VFMLA V13.S4, V8.S4, V15.S4
-	FMOVQ 256(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 272(R5), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 288(R5), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	VMOV  V12.B16, V13.B16
-	VFMLA V16.S4, V14.S4, V13.S4
-	WORD  $0x6eace52c // fcmgt v12.4s, v9.4s, v12.4s
-	VBSL  V17.B16, V13.B16, V12.B16
-	VAND  V10.B16, V11.B16, V11.B16
-	VORR  V11.B16, V12.B16, V11.B16
-	FMOVS F11, (R6)
+	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
+	VFMLA V12.S4, V14.S4, V13.S4
+	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
+	WORD  $0x4ea1d98e // frecpe v14.4s, v12.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x6e2eddb0 // fmul v16.4s, v13.4s, v14.4s
+	VMOV  V13.B16, V15.B16
+	VFMLS V16.S4, V12.S4, V15.S4
+	VFMLA V14.S4, V15.S4, V16.S4
+	WORD  $0x6eabe50c // fcmgt v12.4s, v8.4s, v11.4s
+	VBSL  V16.B16, V11.B16, V12.B16
+	VAND  V9.B16, V10.B16, V10.B16
+	VORR  V10.B16, V12.B16, V10.B16
+	FMOVS F10, (R6)
 	ADD   $4, R6
 	ADD   $4, R8
 	SUB   $1, R7
@@ -2978,86 +2912,88 @@ TEXT ·TileBiasTanhZNEON(SB), NOSPLIT, $0-60
 	FMOVQ (R7), F0
 	FMOVQ 176(R7), F1
 	FMOVQ 192(R7), F2
-	FMOVQ 32(R7), F3
-	FMOVQ 48(R7), F4
-	FMOVQ 64(R7), F5
-	FMOVQ 80(R7), F6
-	FMOVQ 96(R7), F7
-	FMOVQ 208(R7), F8
-	FMOVQ 224(R7), F9
-	FMOVQ 16(R7), F10
+	FMOVQ 48(R7), F3
+	FMOVQ 64(R7), F4
+	FMOVQ 80(R7), F5
+	FMOVQ 208(R7), F6
+	FMOVQ 224(R7), F7
+	FMOVQ 240(R7), F8
+	FMOVQ 16(R7), F9
 	CBZ   R5, TileBiasTanhZNEON_done
 	CMP   $12, R6
 	BNE   TileBiasTanhZNEON_edge
 
 	// Whole rows of 12 columns.
 TileBiasTanhZNEON_full:
-	FMOVQ (R0), F11
-	FMOVQ 16(R0), F12
-	FMOVQ 32(R0), F13
-	FMOVQ (R2), F14
-	FMOVQ 16(R2), F15
-	FMOVQ 32(R2), F16
+	FMOVQ (R0), F10
+	FMOVQ 16(R0), F11
+	FMOVQ 32(R0), F12
+	FMOVQ (R2), F13
+	FMOVQ 16(R2), F14
+	FMOVQ 32(R2), F15
+	WORD  $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
 	WORD  $0x4e2ed56b // fadd v11.4s, v11.4s, v14.4s
 	WORD  $0x4e2fd58c // fadd v12.4s, v12.4s, v15.4s
-	WORD  $0x4e30d5ad // fadd v13.4s, v13.4s, v16.4s
+	VAND  V1.B16, V10.B16, V13.B16
 	VAND  V1.B16, V11.B16, V14.B16
 	VAND  V1.B16, V12.B16, V15.B16
-	VAND  V1.B16, V13.B16, V16.B16
-	WORD  $0x6e22ddd1 // fmul v17.4s, v14.4s, v2.4s
-	WORD  $0x6e22ddf2 // fmul v18.4s, v15.4s, v2.4s
-	WORD  $0x6e22de13 // fmul v19.4s, v16.4s, v2.4s
-	WORD  $0x4e23f631 // fmax v17.4s, v17.4s, v3.4s
-	WORD  $0x4e23f652 // fmax v18.4s, v18.4s, v3.4s
-	WORD  $0x4e23f673 // fmax v19.4s, v19.4s, v3.4s
-	WORD  $0x6e24de34 // fmul v20.4s, v17.4s, v4.4s
-	WORD  $0x6e24de55 // fmul v21.4s, v18.4s, v4.4s
-	WORD  $0x6e24de76 // fmul v22.4s, v19.4s, v4.4s
+	WORD  $0x4ea2f5ad // fmin v13.4s, v13.4s, v2.4s
+	WORD  $0x4ea2f5ce // fmin v14.4s, v14.4s, v2.4s
+	WORD  $0x4ea2f5ef // fmin v15.4s, v15.4s, v2.4s
+	WORD  $0x4e2dd5b0 // fadd v16.4s, v13.4s, v13.4s
+	WORD  $0x4e2ed5d1 // fadd v17.4s, v14.4s, v14.4s
+	WORD  $0x4e2fd5f2 // fadd v18.4s, v15.4s, v15.4s
+	WORD  $0x6e23de13 // fmul v19.4s, v16.4s, v3.4s
+	WORD  $0x6e23de34 // fmul v20.4s, v17.4s, v3.4s
+	WORD  $0x6e23de55 // fmul v21.4s, v18.4s, v3.4s
+	WORD  $0x4e218a73 // frintn v19.4s, v19.4s
 	WORD  $0x4e218a94 // frintn v20.4s, v20.4s
 	WORD  $0x4e218ab5 // frintn v21.4s, v21.4s
-	WORD  $0x4e218ad6 // frintn v22.4s, v22.4s
+	VFMLS V4.S4, V19.S4, V16.S4
+	VFMLS V4.S4, V20.S4, V17.S4
+	VFMLS V4.S4, V21.S4, V18.S4
+	VFMLS V5.S4, V19.S4, V16.S4
 	VFMLS V5.S4, V20.S4, V17.S4
 	VFMLS V5.S4, V21.S4, V18.S4
-	VFMLS V5.S4, V22.S4, V19.S4
-	VFMLS V6.S4, V20.S4, V17.S4
-	VFMLS V6.S4, V21.S4, V18.S4
-	VFMLS V6.S4, V22.S4, V19.S4
-	FMOVQ 112(R7), F23
-	VFMLA V17.S4, V7.S4, V23.S4
-	FMOVQ 112(R7), F24
-	VFMLA V18.S4, V7.S4, V24.S4
-	FMOVQ 112(R7), F25
-	VFMLA V19.S4, V7.S4, V25.S4
-	FMOVQ 128(R7), F26
-	VFMLA V17.S4, V23.S4, V26.S4
-	FMOVQ 128(R7), F23
-	VFMLA V18.S4, V24.S4, V23.S4
-	FMOVQ 128(R7), F24
-	VFMLA V19.S4, V25.S4, V24.S4
-	FMOVQ 144(R7), F25
+	WORD  $0x6e30de16 // fmul v22.4s, v16.4s, v16.4s
+	WORD  $0x6e31de37 // fmul v23.4s, v17.4s, v17.4s
+	WORD  $0x6e32de58 // fmul v24.4s, v18.4s, v18.4s
+	FMOVQ 256(R7), F25
+	VFMLA V16.S4, V6.S4, V25.S4
+	FMOVQ 256(R7), F26
+	VFMLA V17.S4, V6.S4, V26.S4
+	FMOVQ 256(R7), F27
+	VFMLA V18.S4, V6.S4, V27.S4
+	FMOVQ 272(R7), F28
+	VFMLA V16.S4, V25.S4, V28.S4
+	FMOVQ 272(R7), F25
 	VFMLA V17.S4, V26.S4, V25.S4
-	FMOVQ 144(R7), F26
-	VFMLA V18.S4, V23.S4, V26.S4
-	FMOVQ 144(R7), F23
-	VFMLA V19.S4, V24.S4, V23.S4
-	FMOVQ 160(R7), F24
-	VFMLA V17.S4, V25.S4, V24.S4
-	FMOVQ 160(R7), F25
+	FMOVQ 272(R7), F26
+	VFMLA V18.S4, V27.S4, V26.S4
+	FMOVQ 288(R7), F27
+	VFMLA V16.S4, V28.S4, V27.S4
+	FMOVQ 288(R7), F28
+	VFMLA V17.S4, V25.S4, V28.S4
+	FMOVQ 288(R7), F25
 	VFMLA V18.S4, V26.S4, V25.S4
-	FMOVQ 160(R7), F26
-	VFMLA V19.S4, V23.S4, V26.S4
-	FMOVQ (R7), F23
-	VFMLA V17.S4, V24.S4, V23.S4
-	FMOVQ (R7), F24
-	VFMLA V18.S4, V25.S4, V24.S4
-	FMOVQ (R7), F25
-	VFMLA V19.S4, V26.S4, V25.S4
-	FMOVQ (R7), F26
-	VFMLA V17.S4, V23.S4, V26.S4
-	FMOVQ (R7), F17
-	VFMLA V18.S4, V24.S4, V17.S4
-	FMOVQ (R7), F18
-	VFMLA V19.S4, V25.S4, V18.S4
+	FMOVQ 304(R7), F26
+	VFMLA V16.S4, V27.S4, V26.S4
+	FMOVQ 304(R7), F27
+	VFMLA V17.S4, V28.S4, V27.S4
+	FMOVQ 304(R7), F28
+	VFMLA V18.S4, V25.S4, V28.S4
+	VFMLA V26.S4, V22.S4, V16.S4
+	VFMLA V27.S4, V23.S4, V17.S4
+	VFMLA V28.S4, V24.S4, V18.S4
+	WORD  $0x4ea1ba77 // fcvtzs v23.4s, v19.4s
+	WORD  $0x4f3f06f6 // sshr v22.4s, v23.4s, #1
+	VSUB  V22.S4, V23.S4, V23.S4
+	VSHL  $23, V22.S4, V22.S4
+	VSHL  $23, V23.S4, V23.S4
+	VADD  V0.S4, V22.S4, V22.S4
+	VADD  V0.S4, V23.S4, V23.S4
+	WORD  $0x6e36dc16 // fmul v22.4s, v0.4s, v22.4s
+	WORD  $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
 	WORD  $0x4ea1ba97 // fcvtzs v23.4s, v20.4s
 	WORD  $0x4f3f06f3 // sshr v19.4s, v23.4s, #1
 	VSUB  V19.S4, V23.S4, V23.S4
@@ -3065,7 +3001,7 @@ TileBiasTanhZNEON_full:
 	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V19.S4, V19.S4
 	VADD  V0.S4, V23.S4, V23.S4
-	WORD  $0x6e33df53 // fmul v19.4s, v26.4s, v19.4s
+	WORD  $0x6e33dc13 // fmul v19.4s, v0.4s, v19.4s
 	WORD  $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
 	WORD  $0x4ea1bab7 // fcvtzs v23.4s, v21.4s
 	WORD  $0x4f3f06f4 // sshr v20.4s, v23.4s, #1
@@ -3074,104 +3010,62 @@ TileBiasTanhZNEON_full:
 	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V20.S4, V20.S4
 	VADD  V0.S4, V23.S4, V23.S4
-	WORD  $0x6e34de34 // fmul v20.4s, v17.4s, v20.4s
+	WORD  $0x6e34dc14 // fmul v20.4s, v0.4s, v20.4s
 	WORD  $0x6e37de94 // fmul v20.4s, v20.4s, v23.4s
-	WORD  $0x4ea1bad5 // fcvtzs v21.4s, v22.4s
-	WORD  $0x4f3f06b1 // sshr v17.4s, v21.4s, #1
-	VSUB  V17.S4, V21.S4, V21.S4
-	VSHL  $23, V17.S4, V17.S4
-	VSHL  $23, V21.S4, V21.S4
-	VADD  V0.S4, V17.S4, V17.S4
-	VADD  V0.S4, V21.S4, V21.S4
-	WORD  $0x6e31de51 // fmul v17.4s, v18.4s, v17.4s
-	WORD  $0x6e35de31 // fmul v17.4s, v17.4s, v21.4s
-	WORD  $0x4eb3d412 // fsub v18.4s, v0.4s, v19.4s
-	WORD  $0x4eb4d415 // fsub v21.4s, v0.4s, v20.4s
-	WORD  $0x4eb1d416 // fsub v22.4s, v0.4s, v17.4s
-	WORD  $0x4e33d413 // fadd v19.4s, v0.4s, v19.4s
-	WORD  $0x4e34d414 // fadd v20.4s, v0.4s, v20.4s
-	WORD  $0x4e31d411 // fadd v17.4s, v0.4s, v17.4s
-	WORD  $0x4ea1da77 // frecpe v23.4s, v19.4s
-	WORD  $0x4e37fe78 // frecps v24.4s, v19.4s, v23.4s
-	WORD  $0x6e38def7 // fmul v23.4s, v23.4s, v24.4s
-	WORD  $0x4e37fe78 // frecps v24.4s, v19.4s, v23.4s
-	WORD  $0x6e38def7 // fmul v23.4s, v23.4s, v24.4s
-	WORD  $0x6e37de59 // fmul v25.4s, v18.4s, v23.4s
-	VMOV  V18.B16, V24.B16
-	VFMLS V25.S4, V19.S4, V24.S4
-	VFMLA V23.S4, V24.S4, V25.S4
-	WORD  $0x4ea1da92 // frecpe v18.4s, v20.4s
-	WORD  $0x4e32fe93 // frecps v19.4s, v20.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x4e32fe93 // frecps v19.4s, v20.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x6e32deb7 // fmul v23.4s, v21.4s, v18.4s
-	VMOV  V21.B16, V19.B16
-	VFMLS V23.S4, V20.S4, V19.S4
-	VFMLA V18.S4, V19.S4, V23.S4
-	WORD  $0x4ea1da32 // frecpe v18.4s, v17.4s
-	WORD  $0x4e32fe33 // frecps v19.4s, v17.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x4e32fe33 // frecps v19.4s, v17.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x6e32ded4 // fmul v20.4s, v22.4s, v18.4s
-	VMOV  V22.B16, V19.B16
+	WORD  $0x4ea0d6d5 // fsub v21.4s, v22.4s, v0.4s
+	WORD  $0x4ea0d677 // fsub v23.4s, v19.4s, v0.4s
+	WORD  $0x4ea0d698 // fsub v24.4s, v20.4s, v0.4s
+	VFMLA V16.S4, V22.S4, V21.S4
+	VFMLA V17.S4, V19.S4, V23.S4
+	VFMLA V18.S4, V20.S4, V24.S4
+	WORD  $0x4e27d6b0 // fadd v16.4s, v21.4s, v7.4s
+	WORD  $0x4e27d6f1 // fadd v17.4s, v23.4s, v7.4s
+	WORD  $0x4e27d712 // fadd v18.4s, v24.4s, v7.4s
+	WORD  $0x4ea1da13 // frecpe v19.4s, v16.4s
+	WORD  $0x4e33fe14 // frecps v20.4s, v16.4s, v19.4s
+	WORD  $0x6e34de73 // fmul v19.4s, v19.4s, v20.4s
+	WORD  $0x4e33fe14 // frecps v20.4s, v16.4s, v19.4s
+	WORD  $0x6e34de73 // fmul v19.4s, v19.4s, v20.4s
+	WORD  $0x6e33deb6 // fmul v22.4s, v21.4s, v19.4s
+	VMOV  V21.B16, V20.B16
+	VFMLS V22.S4, V16.S4, V20.S4
+	VFMLA V19.S4, V20.S4, V22.S4
+	WORD  $0x4ea1da30 // frecpe v16.4s, v17.4s
+	WORD  $0x4e30fe33 // frecps v19.4s, v17.4s, v16.4s
+	WORD  $0x6e33de10 // fmul v16.4s, v16.4s, v19.4s
+	WORD  $0x4e30fe33 // frecps v19.4s, v17.4s, v16.4s
+	WORD  $0x6e33de10 // fmul v16.4s, v16.4s, v19.4s
+	WORD  $0x6e30def4 // fmul v20.4s, v23.4s, v16.4s
+	VMOV  V23.B16, V19.B16
 	VFMLS V20.S4, V17.S4, V19.S4
-	VFMLA V18.S4, V19.S4, V20.S4
-	WORD  $0x6e2eddd1 // fmul v17.4s, v14.4s, v14.4s
-	WORD  $0x6e2fddf2 // fmul v18.4s, v15.4s, v15.4s
-	WORD  $0x6e30de13 // fmul v19.4s, v16.4s, v16.4s
-	WORD  $0x6e31ddd5 // fmul v21.4s, v14.4s, v17.4s
-	WORD  $0x6e32ddf6 // fmul v22.4s, v15.4s, v18.4s
-	WORD  $0x6e33de18 // fmul v24.4s, v16.4s, v19.4s
-	FMOVQ 240(R7), F26
-	VFMLA V17.S4, V8.S4, V26.S4
-	FMOVQ 240(R7), F27
-	VFMLA V18.S4, V8.S4, V27.S4
-	FMOVQ 240(R7), F28
-	VFMLA V19.S4, V8.S4, V28.S4
-	FMOVQ 256(R7), F29
-	VFMLA V17.S4, V26.S4, V29.S4
-	FMOVQ 256(R7), F26
-	VFMLA V18.S4, V27.S4, V26.S4
-	FMOVQ 256(R7), F27
-	VFMLA V19.S4, V28.S4, V27.S4
-	FMOVQ 272(R7), F28
-	VFMLA V17.S4, V29.S4, V28.S4
-	FMOVQ 272(R7), F29
-	VFMLA V18.S4, V26.S4, V29.S4
-	FMOVQ 272(R7), F26
-	VFMLA V19.S4, V27.S4, V26.S4
-	FMOVQ 288(R7), F27
-	VFMLA V17.S4, V28.S4, V27.S4
-	FMOVQ 288(R7), F17
-	VFMLA V18.S4, V29.S4, V17.S4
-	FMOVQ 288(R7), F18
-	VFMLA V19.S4, V26.S4, V18.S4
-	VMOV  V14.B16, V19.B16
-	VFMLA V27.S4, V21.S4, V19.S4
-	VMOV  V15.B16, V21.B16
-	VFMLA V17.S4, V22.S4, V21.S4
-	VMOV  V16.B16, V17.B16
-	VFMLA V18.S4, V24.S4, V17.S4
-	WORD  $0x6eaee52e // fcmgt v14.4s, v9.4s, v14.4s
-	WORD  $0x6eafe52f // fcmgt v15.4s, v9.4s, v15.4s
-	WORD  $0x6eb0e530 // fcmgt v16.4s, v9.4s, v16.4s
-	VBSL  V25.B16, V19.B16, V14.B16
-	VBSL  V23.B16, V21.B16, V15.B16
-	VBSL  V20.B16, V17.B16, V16.B16
-	VAND  V10.B16, V11.B16, V17.B16
-	VAND  V10.B16, V12.B16, V18.B16
-	VAND  V10.B16, V13.B16, V19.B16
-	VORR  V17.B16, V14.B16, V14.B16
-	VORR  V18.B16, V15.B16, V15.B16
-	VORR  V19.B16, V16.B16, V16.B16
-	FMOVQ F14, (R0)
-	FMOVQ F11, (R3)
-	FMOVQ F15, 16(R0)
-	FMOVQ F12, 16(R3)
-	FMOVQ F16, 32(R0)
-	FMOVQ F13, 32(R3)
+	VFMLA V16.S4, V19.S4, V20.S4
+	WORD  $0x4ea1da50 // frecpe v16.4s, v18.4s
+	WORD  $0x4e30fe51 // frecps v17.4s, v18.4s, v16.4s
+	WORD  $0x6e31de10 // fmul v16.4s, v16.4s, v17.4s
+	WORD  $0x4e30fe51 // frecps v17.4s, v18.4s, v16.4s
+	WORD  $0x6e31de10 // fmul v16.4s, v16.4s, v17.4s
+	WORD  $0x6e30df13 // fmul v19.4s, v24.4s, v16.4s
+	VMOV  V24.B16, V17.B16
+	VFMLS V19.S4, V18.S4, V17.S4
+	VFMLA V16.S4, V17.S4, V19.S4
+	WORD  $0x6eade510 // fcmgt v16.4s, v8.4s, v13.4s
+	WORD  $0x6eaee511 // fcmgt v17.4s, v8.4s, v14.4s
+	WORD  $0x6eafe512 // fcmgt v18.4s, v8.4s, v15.4s
+	VBSL  V22.B16, V13.B16, V16.B16
+	VBSL  V20.B16, V14.B16, V17.B16
+	VBSL  V19.B16, V15.B16, V18.B16
+	VAND  V9.B16, V10.B16, V13.B16
+	VAND  V9.B16, V11.B16, V14.B16
+	VAND  V9.B16, V12.B16, V15.B16
+	VORR  V13.B16, V16.B16, V13.B16
+	VORR  V14.B16, V17.B16, V14.B16
+	VORR  V15.B16, V18.B16, V15.B16
+	FMOVQ F13, (R0)
+	FMOVQ F10, (R3)
+	FMOVQ F14, 16(R0)
+	FMOVQ F11, 16(R3)
+	FMOVQ F15, 32(R0)
+	FMOVQ F12, 32(R3)
 	ADD   R1, R0
 	ADD   R4, R3
 	SUB   $1, R5
@@ -3188,66 +3082,53 @@ TileBiasTanhZNEON_edge:
 TileBiasTanhZNEON_vec:
 	CMP   $4, R9
 	BLT   TileBiasTanhZNEON_col
-	FMOVQ (R8), F11
-	FMOVQ (R10), F12
-	WORD  $0x4e2cd56b // fadd v11.4s, v11.4s, v12.4s
-	VAND  V1.B16, V11.B16, V12.B16
-	WORD  $0x6e22dd8d // fmul v13.4s, v12.4s, v2.4s
-	WORD  $0x4e23f5ad // fmax v13.4s, v13.4s, v3.4s
-	WORD  $0x6e24ddae // fmul v14.4s, v13.4s, v4.4s
-	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
-	VFMLS V5.S4, V14.S4, V13.S4
-	VFMLS V6.S4, V14.S4, V13.S4
-	FMOVQ 112(R7), F15
-	VFMLA V13.S4, V7.S4, V15.S4
-	FMOVQ 128(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 144(R7), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 160(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ (R7), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ (R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	WORD  $0x4ea1b9cf // fcvtzs v15.4s, v14.4s
-	WORD  $0x4f3f05ed // sshr v13.4s, v15.4s, #1
-	VSUB  V13.S4, V15.S4, V15.S4
-	VSHL  $23, V13.S4, V13.S4
+	FMOVQ (R8), F10
+	FMOVQ (R10), F11
+	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
+	VAND  V1.B16, V10.B16, V11.B16
+	WORD  $0x4ea2f56b // fmin v11.4s, v11.4s, v2.4s
+	WORD  $0x4e2bd56c // fadd v12.4s, v11.4s, v11.4s
+	WORD  $0x6e23dd8d // fmul v13.4s, v12.4s, v3.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	VFMLS V4.S4, V13.S4, V12.S4
+	VFMLS V5.S4, V13.S4, V12.S4
+	WORD  $0x6e2cdd8e // fmul v14.4s, v12.4s, v12.4s
+	FMOVQ 256(R7), F15
+	VFMLA V12.S4, V6.S4, V15.S4
+	FMOVQ 272(R7), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	FMOVQ 288(R7), F15
+	VFMLA V12.S4, V16.S4, V15.S4
+	FMOVQ 304(R7), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	VFMLA V16.S4, V14.S4, V12.S4
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
+	VSUB  V14.S4, V15.S4, V15.S4
+	VSHL  $23, V14.S4, V14.S4
 	VSHL  $23, V15.S4, V15.S4
-	VADD  V0.S4, V13.S4, V13.S4
+	VADD  V0.S4, V14.S4, V14.S4
 	VADD  V0.S4, V15.S4, V15.S4
-	WORD  $0x6e2dde0d // fmul v13.4s, v16.4s, v13.4s
-	WORD  $0x6e2fddad // fmul v13.4s, v13.4s, v15.4s
-	WORD  $0x4eadd40e // fsub v14.4s, v0.4s, v13.4s
-	WORD  $0x4e2dd40d // fadd v13.4s, v0.4s, v13.4s
-	WORD  $0x4ea1d9af // frecpe v15.4s, v13.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fddd1 // fmul v17.4s, v14.4s, v15.4s
-	VMOV  V14.B16, V16.B16
-	VFMLS V17.S4, V13.S4, V16.S4
-	VFMLA V15.S4, V16.S4, V17.S4
-	WORD  $0x6e2cdd8d // fmul v13.4s, v12.4s, v12.4s
-	WORD  $0x6e2ddd8e // fmul v14.4s, v12.4s, v13.4s
-	FMOVQ 240(R7), F15
-	VFMLA V13.S4, V8.S4, V15.S4
-	FMOVQ 256(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 272(R7), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 288(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	VMOV  V12.B16, V13.B16
-	VFMLA V16.S4, V14.S4, V13.S4
-	WORD  $0x6eace52c // fcmgt v12.4s, v9.4s, v12.4s
-	VBSL  V17.B16, V13.B16, V12.B16
-	VAND  V10.B16, V11.B16, V13.B16
-	VORR  V13.B16, V12.B16, V12.B16
-	FMOVQ F12, (R8)
-	FMOVQ F11, (R11)
+	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
+	VFMLA V12.S4, V14.S4, V13.S4
+	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
+	WORD  $0x4ea1d98e // frecpe v14.4s, v12.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x6e2eddb0 // fmul v16.4s, v13.4s, v14.4s
+	VMOV  V13.B16, V15.B16
+	VFMLS V16.S4, V12.S4, V15.S4
+	VFMLA V14.S4, V15.S4, V16.S4
+	WORD  $0x6eabe50c // fcmgt v12.4s, v8.4s, v11.4s
+	VBSL  V16.B16, V11.B16, V12.B16
+	VAND  V9.B16, V10.B16, V11.B16
+	VORR  V11.B16, V12.B16, V11.B16
+	FMOVQ F11, (R8)
+	FMOVQ F10, (R11)
 	ADD   $16, R8
 	ADD   $16, R10
 	ADD   $16, R11
@@ -3256,66 +3137,53 @@ TileBiasTanhZNEON_vec:
 
 TileBiasTanhZNEON_col:
 	CBZ   R9, TileBiasTanhZNEON_next
-	FMOVS (R8), F11
-	FMOVS (R10), F12
-	WORD  $0x4e2cd56b // fadd v11.4s, v11.4s, v12.4s
-	VAND  V1.B16, V11.B16, V12.B16
-	WORD  $0x6e22dd8d // fmul v13.4s, v12.4s, v2.4s
-	WORD  $0x4e23f5ad // fmax v13.4s, v13.4s, v3.4s
-	WORD  $0x6e24ddae // fmul v14.4s, v13.4s, v4.4s
-	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
-	VFMLS V5.S4, V14.S4, V13.S4
-	VFMLS V6.S4, V14.S4, V13.S4
-	FMOVQ 112(R7), F15
-	VFMLA V13.S4, V7.S4, V15.S4
-	FMOVQ 128(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 144(R7), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 160(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ (R7), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ (R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	WORD  $0x4ea1b9cf // fcvtzs v15.4s, v14.4s
-	WORD  $0x4f3f05ed // sshr v13.4s, v15.4s, #1
-	VSUB  V13.S4, V15.S4, V15.S4
-	VSHL  $23, V13.S4, V13.S4
+	FMOVS (R8), F10
+	FMOVS (R10), F11
+	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
+	VAND  V1.B16, V10.B16, V11.B16
+	WORD  $0x4ea2f56b // fmin v11.4s, v11.4s, v2.4s
+	WORD  $0x4e2bd56c // fadd v12.4s, v11.4s, v11.4s
+	WORD  $0x6e23dd8d // fmul v13.4s, v12.4s, v3.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	VFMLS V4.S4, V13.S4, V12.S4
+	VFMLS V5.S4, V13.S4, V12.S4
+	WORD  $0x6e2cdd8e // fmul v14.4s, v12.4s, v12.4s
+	FMOVQ 256(R7), F15
+	VFMLA V12.S4, V6.S4, V15.S4
+	FMOVQ 272(R7), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	FMOVQ 288(R7), F15
+	VFMLA V12.S4, V16.S4, V15.S4
+	FMOVQ 304(R7), F16
+	VFMLA V12.S4, V15.S4, V16.S4
+	VFMLA V16.S4, V14.S4, V12.S4
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
+	VSUB  V14.S4, V15.S4, V15.S4
+	VSHL  $23, V14.S4, V14.S4
 	VSHL  $23, V15.S4, V15.S4
-	VADD  V0.S4, V13.S4, V13.S4
+	VADD  V0.S4, V14.S4, V14.S4
 	VADD  V0.S4, V15.S4, V15.S4
-	WORD  $0x6e2dde0d // fmul v13.4s, v16.4s, v13.4s
-	WORD  $0x6e2fddad // fmul v13.4s, v13.4s, v15.4s
-	WORD  $0x4eadd40e // fsub v14.4s, v0.4s, v13.4s
-	WORD  $0x4e2dd40d // fadd v13.4s, v0.4s, v13.4s
-	WORD  $0x4ea1d9af // frecpe v15.4s, v13.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x4e2ffdb0 // frecps v16.4s, v13.4s, v15.4s
-	WORD  $0x6e30ddef // fmul v15.4s, v15.4s, v16.4s
-	WORD  $0x6e2fddd1 // fmul v17.4s, v14.4s, v15.4s
-	VMOV  V14.B16, V16.B16
-	VFMLS V17.S4, V13.S4, V16.S4
-	VFMLA V15.S4, V16.S4, V17.S4
-	WORD  $0x6e2cdd8d // fmul v13.4s, v12.4s, v12.4s
-	WORD  $0x6e2ddd8e // fmul v14.4s, v12.4s, v13.4s
-	FMOVQ 240(R7), F15
-	VFMLA V13.S4, V8.S4, V15.S4
-	FMOVQ 256(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	FMOVQ 272(R7), F15
-	VFMLA V13.S4, V16.S4, V15.S4
-	FMOVQ 288(R7), F16
-	VFMLA V13.S4, V15.S4, V16.S4
-	VMOV  V12.B16, V13.B16
-	VFMLA V16.S4, V14.S4, V13.S4
-	WORD  $0x6eace52c // fcmgt v12.4s, v9.4s, v12.4s
-	VBSL  V17.B16, V13.B16, V12.B16
-	VAND  V10.B16, V11.B16, V13.B16
-	VORR  V13.B16, V12.B16, V12.B16
-	FMOVS F12, (R8)
-	FMOVS F11, (R11)
+	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
+	VFMLA V12.S4, V14.S4, V13.S4
+	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
+	WORD  $0x4ea1d98e // frecpe v14.4s, v12.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x4e2efd8f // frecps v15.4s, v12.4s, v14.4s
+	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
+	WORD  $0x6e2eddb0 // fmul v16.4s, v13.4s, v14.4s
+	VMOV  V13.B16, V15.B16
+	VFMLS V16.S4, V12.S4, V15.S4
+	VFMLA V14.S4, V15.S4, V16.S4
+	WORD  $0x6eabe50c // fcmgt v12.4s, v8.4s, v11.4s
+	VBSL  V16.B16, V11.B16, V12.B16
+	VAND  V9.B16, V10.B16, V11.B16
+	VORR  V11.B16, V12.B16, V11.B16
+	FMOVS F11, (R8)
+	FMOVS F10, (R11)
 	ADD   $4, R8
 	ADD   $4, R10
 	ADD   $4, R11
@@ -3989,18 +3857,20 @@ DATA consts<>+160(SB)/8, $0x3efffffc3efffffc
 DATA consts<>+168(SB)/8, $0x3efffffc3efffffc
 DATA consts<>+176(SB)/8, $0x7fffffff7fffffff
 DATA consts<>+184(SB)/8, $0x7fffffff7fffffff
-DATA consts<>+192(SB)/8, $0xc0000000c0000000
-DATA consts<>+200(SB)/8, $0xc0000000c0000000
-DATA consts<>+208(SB)/8, $0xbbbb6628bbbb6628
-DATA consts<>+216(SB)/8, $0xbbbb6628bbbb6628
-DATA consts<>+224(SB)/8, $0x3f2000003f200000
-DATA consts<>+232(SB)/8, $0x3f2000003f200000
-DATA consts<>+240(SB)/8, $0x3ca930bf3ca930bf
-DATA consts<>+248(SB)/8, $0x3ca930bf3ca930bf
-DATA consts<>+256(SB)/8, $0xbd5c235cbd5c235c
-DATA consts<>+264(SB)/8, $0xbd5c235cbd5c235c
-DATA consts<>+272(SB)/8, $0x3e0883c33e0883c3
-DATA consts<>+280(SB)/8, $0x3e0883c33e0883c3
-DATA consts<>+288(SB)/8, $0xbeaaaa9bbeaaaa9b
-DATA consts<>+296(SB)/8, $0xbeaaaa9bbeaaaa9b
-GLOBL consts<>(SB), RODATA|NOPTR, $304
+DATA consts<>+192(SB)/8, $0x4111999a4111999a
+DATA consts<>+200(SB)/8, $0x4111999a4111999a
+DATA consts<>+208(SB)/8, $0x3ab5f5ed3ab5f5ed
+DATA consts<>+216(SB)/8, $0x3ab5f5ed3ab5f5ed
+DATA consts<>+224(SB)/8, $0x4000000040000000
+DATA consts<>+232(SB)/8, $0x4000000040000000
+DATA consts<>+240(SB)/8, $0x3980000039800000
+DATA consts<>+248(SB)/8, $0x3980000039800000
+DATA consts<>+256(SB)/8, $0x3c0913b63c0913b6
+DATA consts<>+264(SB)/8, $0x3c0913b63c0913b6
+DATA consts<>+272(SB)/8, $0x3d2aab3a3d2aab3a
+DATA consts<>+280(SB)/8, $0x3d2aab3a3d2aab3a
+DATA consts<>+288(SB)/8, $0x3e2aaa583e2aaa58
+DATA consts<>+296(SB)/8, $0x3e2aaa583e2aaa58
+DATA consts<>+304(SB)/8, $0x3effffff3effffff
+DATA consts<>+312(SB)/8, $0x3effffff3effffff
+GLOBL consts<>(SB), RODATA|NOPTR, $320

@@ -2118,13 +2118,12 @@ TEXT ·TileBiasTanhAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K2
-	VBROADCASTSS cc2d00000<>+0(SB), Z0
-	VBROADCASTSS c3f800000<>+0(SB), Z1
+	VBROADCASTSS c4111999a<>+0(SB), Z0
 
 	// The bias of the tile's columns, once.
 	MOVQ      bias+16(FP), R8
-	VMOVUPS.Z (R8), K1, Z2
-	VMOVUPS.Z 64(R8), K2, Z3
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS.Z 64(R8), K2, Z2
 	CMPQ      DI, $0x00000010
 	JLE       TileBiasTanhAVX512_cols1
 
@@ -2132,72 +2131,60 @@ TEXT ·TileBiasTanhAVX512(SB), NOSPLIT, $0-60
 TileBiasTanhAVX512_cols2_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhAVX512_done
-	VMOVUPS.Z         (AX), K1, Z4
-	VMOVUPS.Z         64(AX), K2, Z5
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         64(AX), K2, Z4
+	VADDPS            Z1, Z3, Z3
 	VADDPS            Z2, Z4, Z4
-	VADDPS            Z3, Z5, Z5
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z7
 	VPANDD.BCST       c7fffffff<>+0(SB), Z4, Z8
-	VPANDD.BCST       c7fffffff<>+0(SB), Z5, Z9
-	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
-	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
-	VMAXPS            Z10, Z0, Z10
-	VMAXPS            Z11, Z0, Z11
+	VMINPS            Z7, Z0, Z7
+	VMINPS            Z8, Z0, Z8
+	VADDPS            Z7, Z7, Z9
+	VADDPS            Z8, Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z11, Z11
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VSCALEFPS         Z12, Z14, Z10
-	VSCALEFPS         Z13, Z15, Z11
-	VSUBPS            Z10, Z1, Z12
-	VSUBPS            Z11, Z1, Z13
-	VADDPS            Z10, Z1, Z10
-	VADDPS            Z11, Z1, Z11
-	VDIVPS            Z10, Z12, Z10
-	VDIVPS            Z11, Z13, Z11
-	VMULPS            Z8, Z8, Z12
 	VMULPS            Z9, Z9, Z13
-	VMULPS            Z12, Z8, Z14
-	VMULPS            Z13, Z9, Z15
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
-	VFMADD213PS       Z8, Z16, Z14
-	VFMADD213PS       Z9, Z17, Z15
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K3
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K4
-	VBLENDMPS         Z14, Z10, K3, Z6
-	VBLENDMPS         Z15, Z11, K4, Z7
+	VMULPS            Z10, Z10, Z14
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
+	VFMADD231PS       Z15, Z13, Z9
+	VFMADD231PS       Z16, Z14, Z10
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z11, Z13, Z11
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z12, Z13, Z12
+	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
+	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
+	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z10, Z12, Z14
+	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
+	VDIVPS            Z9, Z13, Z9
+	VDIVPS            Z10, Z14, Z10
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K3
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K4
+	VBLENDMPS         Z7, Z9, K3, Z5
+	VBLENDMPS         Z8, Z10, K4, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPANDD.BCST       c80000000<>+0(SB), Z4, Z4
-	VPANDD.BCST       c80000000<>+0(SB), Z5, Z5
+	VPORD             Z3, Z5, Z3
 	VPORD             Z4, Z6, Z4
-	VPORD             Z5, Z7, Z5
-	VMOVUPS           Z4, K1, (AX)
-	VMOVUPS           Z5, K2, 64(AX)
+	VMOVUPS           Z3, K1, (AX)
+	VMOVUPS           Z4, K2, 64(AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -2208,72 +2195,60 @@ TileBiasTanhAVX512_cols1:
 TileBiasTanhAVX512_cols1_2:
 	CMPQ              SI, $0x00000002
 	JL                TileBiasTanhAVX512_cols1_1
-	VMOVUPS.Z         (AX), K1, Z3
-	VMOVUPS.Z         (AX)(CX*1), K1, Z7
-	VADDPS            Z2, Z3, Z3
-	VADDPS            Z2, Z7, Z7
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z8
-	VPANDD.BCST       c7fffffff<>+0(SB), Z7, Z9
-	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
-	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
-	VMAXPS            Z10, Z0, Z10
-	VMAXPS            Z11, Z0, Z11
+	VMOVUPS.Z         (AX), K1, Z2
+	VMOVUPS.Z         (AX)(CX*1), K1, Z6
+	VADDPS            Z1, Z2, Z2
+	VADDPS            Z1, Z6, Z6
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z6, Z8
+	VMINPS            Z7, Z0, Z7
+	VMINPS            Z8, Z0, Z8
+	VADDPS            Z7, Z7, Z9
+	VADDPS            Z8, Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z11, Z11
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VSCALEFPS         Z12, Z14, Z10
-	VSCALEFPS         Z13, Z15, Z11
-	VSUBPS            Z10, Z1, Z12
-	VSUBPS            Z11, Z1, Z13
-	VADDPS            Z10, Z1, Z10
-	VADDPS            Z11, Z1, Z11
-	VDIVPS            Z10, Z12, Z10
-	VDIVPS            Z11, Z13, Z11
-	VMULPS            Z8, Z8, Z12
 	VMULPS            Z9, Z9, Z13
-	VMULPS            Z12, Z8, Z14
-	VMULPS            Z13, Z9, Z15
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
-	VFMADD213PS       Z8, Z16, Z14
-	VFMADD213PS       Z9, Z17, Z15
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K2
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K3
-	VBLENDMPS         Z14, Z10, K2, Z4
-	VBLENDMPS         Z15, Z11, K3, Z5
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPANDD.BCST       c80000000<>+0(SB), Z7, Z7
-	VPORD             Z3, Z4, Z3
-	VPORD             Z7, Z5, Z7
-	VMOVUPS           Z3, K1, (AX)
-	VMOVUPS           Z7, K1, (AX)(CX*1)
+	VMULPS            Z10, Z10, Z14
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
+	VFMADD231PS       Z15, Z13, Z9
+	VFMADD231PS       Z16, Z14, Z10
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z11, Z13, Z11
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z12, Z13, Z12
+	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
+	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
+	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z10, Z12, Z14
+	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
+	VDIVPS            Z9, Z13, Z9
+	VDIVPS            Z10, Z14, Z10
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K2
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K3
+	VBLENDMPS         Z7, Z9, K2, Z3
+	VBLENDMPS         Z8, Z10, K3, Z4
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPANDD.BCST       c80000000<>+0(SB), Z6, Z6
+	VPORD             Z2, Z3, Z2
+	VPORD             Z6, Z4, Z6
+	VMOVUPS           Z2, K1, (AX)
+	VMOVUPS           Z6, K1, (AX)(CX*1)
 	LEAQ              (AX)(CX*2), AX
 	LEAQ              (DX)(BX*2), DX
 	SUBQ              $0x00000002, SI
@@ -2282,39 +2257,33 @@ TileBiasTanhAVX512_cols1_2:
 TileBiasTanhAVX512_cols1_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhAVX512_done
-	VMOVUPS.Z         (AX), K1, Z3
-	VADDPS            Z2, Z3, Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
-	VMAXPS            Z5, Z0, Z5
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z7
-	VRNDSCALEPS       $0x00, Z7, Z7
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z5
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z5
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z8
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z8
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z8
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z8
-	VFMADD213PS       Z1, Z5, Z8
-	VFMADD213PS       Z1, Z5, Z8
-	VSCALEFPS         Z7, Z8, Z5
-	VSUBPS            Z5, Z1, Z7
-	VADDPS            Z5, Z1, Z5
-	VDIVPS            Z5, Z7, Z5
+	VMOVUPS.Z         (AX), K1, Z2
+	VADDPS            Z1, Z2, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z3
+	VADDPS            Z3, Z3, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z4
 	VMULPS            Z4, Z4, Z7
-	VMULPS            Z7, Z4, Z8
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z7, Z9
-	VFMADD213PS       Z4, Z9, Z8
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
-	VBLENDMPS         Z8, Z5, K2, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
-	VPORD             Z3, Z6, Z3
-	VMOVUPS           Z3, K1, (AX)
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z4, Z8
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z4, Z8
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z4, Z8
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z4, Z8
+	VFMADD231PS       Z8, Z7, Z4
+	VBROADCASTSS      c3f800000<>+0(SB), Z7
+	VSCALEFPS         Z6, Z7, Z6
+	VSUBPS.BCST       c3f800000<>+0(SB), Z6, Z7
+	VFMADD231PS       Z4, Z6, Z7
+	VADDPS.BCST       c40000000<>+0(SB), Z7, Z4
+	VDIVPS            Z4, Z7, Z4
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K2
+	VBLENDMPS         Z3, Z4, K2, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z5, Z2
+	VMOVUPS           Z2, K1, (AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -2324,29 +2293,32 @@ TileBiasTanhAVX512_done:
 	VZEROUPPER
 	RET
 
+DATA c4111999a<>+0(SB)/4, $0x4111999a
+GLOBL c4111999a<>(SB), RODATA|NOPTR, $4
+
 DATA c7fffffff<>+0(SB)/4, $0x7fffffff
 GLOBL c7fffffff<>(SB), RODATA|NOPTR, $4
 
-DATA cc0000000<>+0(SB)/4, $0xc0000000
-GLOBL cc0000000<>(SB), RODATA|NOPTR, $4
+DATA c3ab5f5ed<>+0(SB)/4, $0x3ab5f5ed
+GLOBL c3ab5f5ed<>(SB), RODATA|NOPTR, $4
 
-DATA cbbbb6628<>+0(SB)/4, $0xbbbb6628
-GLOBL cbbbb6628<>(SB), RODATA|NOPTR, $4
+DATA c3c0913b6<>+0(SB)/4, $0x3c0913b6
+GLOBL c3c0913b6<>(SB), RODATA|NOPTR, $4
 
-DATA c3ca930bf<>+0(SB)/4, $0x3ca930bf
-GLOBL c3ca930bf<>(SB), RODATA|NOPTR, $4
+DATA c3d2aab3a<>+0(SB)/4, $0x3d2aab3a
+GLOBL c3d2aab3a<>(SB), RODATA|NOPTR, $4
 
-DATA cbd5c235c<>+0(SB)/4, $0xbd5c235c
-GLOBL cbd5c235c<>(SB), RODATA|NOPTR, $4
+DATA c3e2aaa58<>+0(SB)/4, $0x3e2aaa58
+GLOBL c3e2aaa58<>(SB), RODATA|NOPTR, $4
 
-DATA c3e0883c3<>+0(SB)/4, $0x3e0883c3
-GLOBL c3e0883c3<>(SB), RODATA|NOPTR, $4
+DATA c3effffff<>+0(SB)/4, $0x3effffff
+GLOBL c3effffff<>(SB), RODATA|NOPTR, $4
 
-DATA cbeaaaa9b<>+0(SB)/4, $0xbeaaaa9b
-GLOBL cbeaaaa9b<>(SB), RODATA|NOPTR, $4
+DATA c40000000<>+0(SB)/4, $0x40000000
+GLOBL c40000000<>(SB), RODATA|NOPTR, $4
 
-DATA c3f200000<>+0(SB)/4, $0x3f200000
-GLOBL c3f200000<>(SB), RODATA|NOPTR, $4
+DATA c39800000<>+0(SB)/4, $0x39800000
+GLOBL c39800000<>(SB), RODATA|NOPTR, $4
 
 // func TileBiasTanhZAVX512(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
 // Requires: AVX, AVX512F, CMOV
@@ -2380,13 +2352,12 @@ TEXT ·TileBiasTanhZAVX512(SB), NOSPLIT, $0-60
 	CMPQ         R9, R10
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K2
-	VBROADCASTSS cc2d00000<>+0(SB), Z0
-	VBROADCASTSS c3f800000<>+0(SB), Z1
+	VBROADCASTSS c4111999a<>+0(SB), Z0
 
 	// The bias of the tile's columns, once.
 	MOVQ      bias+16(FP), R8
-	VMOVUPS.Z (R8), K1, Z2
-	VMOVUPS.Z 64(R8), K2, Z3
+	VMOVUPS.Z (R8), K1, Z1
+	VMOVUPS.Z 64(R8), K2, Z2
 	CMPQ      DI, $0x00000010
 	JLE       TileBiasTanhZAVX512_cols1
 
@@ -2394,74 +2365,62 @@ TEXT ·TileBiasTanhZAVX512(SB), NOSPLIT, $0-60
 TileBiasTanhZAVX512_cols2_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhZAVX512_done
-	VMOVUPS.Z         (AX), K1, Z4
-	VMOVUPS.Z         64(AX), K2, Z5
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         64(AX), K2, Z4
+	VADDPS            Z1, Z3, Z3
 	VADDPS            Z2, Z4, Z4
-	VADDPS            Z3, Z5, Z5
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z7
 	VPANDD.BCST       c7fffffff<>+0(SB), Z4, Z8
-	VPANDD.BCST       c7fffffff<>+0(SB), Z5, Z9
-	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
-	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
-	VMAXPS            Z10, Z0, Z10
-	VMAXPS            Z11, Z0, Z11
+	VMINPS            Z7, Z0, Z7
+	VMINPS            Z8, Z0, Z8
+	VADDPS            Z7, Z7, Z9
+	VADDPS            Z8, Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z11, Z11
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VSCALEFPS         Z12, Z14, Z10
-	VSCALEFPS         Z13, Z15, Z11
-	VSUBPS            Z10, Z1, Z12
-	VSUBPS            Z11, Z1, Z13
-	VADDPS            Z10, Z1, Z10
-	VADDPS            Z11, Z1, Z11
-	VDIVPS            Z10, Z12, Z10
-	VDIVPS            Z11, Z13, Z11
-	VMULPS            Z8, Z8, Z12
 	VMULPS            Z9, Z9, Z13
-	VMULPS            Z12, Z8, Z14
-	VMULPS            Z13, Z9, Z15
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
-	VFMADD213PS       Z8, Z16, Z14
-	VFMADD213PS       Z9, Z17, Z15
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K3
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K4
-	VBLENDMPS         Z14, Z10, K3, Z6
-	VBLENDMPS         Z15, Z11, K4, Z7
+	VMULPS            Z10, Z10, Z14
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
+	VFMADD231PS       Z15, Z13, Z9
+	VFMADD231PS       Z16, Z14, Z10
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z11, Z13, Z11
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z12, Z13, Z12
+	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
+	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
+	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z10, Z12, Z14
+	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
+	VDIVPS            Z9, Z13, Z9
+	VDIVPS            Z10, Z14, Z10
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K3
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K4
+	VBLENDMPS         Z7, Z9, K3, Z5
+	VBLENDMPS         Z8, Z10, K4, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z4, Z8
-	VPANDD.BCST       c80000000<>+0(SB), Z5, Z9
+	VPORD             Z7, Z5, Z7
 	VPORD             Z8, Z6, Z8
-	VPORD             Z9, Z7, Z9
-	VMOVUPS           Z8, K1, (AX)
-	VMOVUPS           Z4, K1, (DX)
-	VMOVUPS           Z9, K2, 64(AX)
-	VMOVUPS           Z5, K2, 64(DX)
+	VMOVUPS           Z7, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
+	VMOVUPS           Z8, K2, 64(AX)
+	VMOVUPS           Z4, K2, 64(DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -2472,74 +2431,62 @@ TileBiasTanhZAVX512_cols1:
 TileBiasTanhZAVX512_cols1_2:
 	CMPQ              SI, $0x00000002
 	JL                TileBiasTanhZAVX512_cols1_1
-	VMOVUPS.Z         (AX), K1, Z3
-	VMOVUPS.Z         (AX)(CX*1), K1, Z7
-	VADDPS            Z2, Z3, Z3
-	VADDPS            Z2, Z7, Z7
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z8
-	VPANDD.BCST       c7fffffff<>+0(SB), Z7, Z9
-	VMULPS.BCST       cc0000000<>+0(SB), Z8, Z10
-	VMULPS.BCST       cc0000000<>+0(SB), Z9, Z11
-	VMAXPS            Z10, Z0, Z10
-	VMAXPS            Z11, Z0, Z11
+	VMOVUPS.Z         (AX), K1, Z2
+	VMOVUPS.Z         (AX)(CX*1), K1, Z6
+	VADDPS            Z1, Z2, Z2
+	VADDPS            Z1, Z6, Z6
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z6, Z8
+	VMINPS            Z7, Z0, Z7
+	VMINPS            Z8, Z0, Z8
+	VADDPS            Z7, Z7, Z9
+	VADDPS            Z8, Z8, Z10
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
+	VRNDSCALEPS       $0x00, Z11, Z11
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VRNDSCALEPS       $0x00, Z13, Z13
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z14
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z10, Z14
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z11, Z15
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z10, Z14
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VFMADD213PS       Z1, Z10, Z14
-	VFMADD213PS       Z1, Z11, Z15
-	VSCALEFPS         Z12, Z14, Z10
-	VSCALEFPS         Z13, Z15, Z11
-	VSUBPS            Z10, Z1, Z12
-	VSUBPS            Z11, Z1, Z13
-	VADDPS            Z10, Z1, Z10
-	VADDPS            Z11, Z1, Z11
-	VDIVPS            Z10, Z12, Z10
-	VDIVPS            Z11, Z13, Z11
-	VMULPS            Z8, Z8, Z12
 	VMULPS            Z9, Z9, Z13
-	VMULPS            Z12, Z8, Z14
-	VMULPS            Z13, Z9, Z15
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z16
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z12, Z16
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z17
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z13, Z17
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z12, Z16
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z13, Z17
-	VFMADD213PS       Z8, Z16, Z14
-	VFMADD213PS       Z9, Z17, Z15
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z8, K2
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z9, K3
-	VBLENDMPS         Z14, Z10, K2, Z4
-	VBLENDMPS         Z15, Z11, K3, Z5
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z8
-	VPANDD.BCST       c80000000<>+0(SB), Z7, Z9
+	VMULPS            Z10, Z10, Z14
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
+	VFMADD231PS       Z15, Z13, Z9
+	VFMADD231PS       Z16, Z14, Z10
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z11, Z13, Z11
+	VBROADCASTSS      c3f800000<>+0(SB), Z13
+	VSCALEFPS         Z12, Z13, Z12
+	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
+	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
+	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z10, Z12, Z14
+	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
+	VDIVPS            Z9, Z13, Z9
+	VDIVPS            Z10, Z14, Z10
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K2
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K3
+	VBLENDMPS         Z7, Z9, K2, Z3
+	VBLENDMPS         Z8, Z10, K3, Z4
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z6, Z8
+	VPORD             Z7, Z3, Z7
 	VPORD             Z8, Z4, Z8
-	VPORD             Z9, Z5, Z9
-	VMOVUPS           Z8, K1, (AX)
-	VMOVUPS           Z3, K1, (DX)
-	VMOVUPS           Z9, K1, (AX)(CX*1)
-	VMOVUPS           Z7, K1, (DX)(BX*1)
+	VMOVUPS           Z7, K1, (AX)
+	VMOVUPS           Z2, K1, (DX)
+	VMOVUPS           Z8, K1, (AX)(CX*1)
+	VMOVUPS           Z6, K1, (DX)(BX*1)
 	LEAQ              (AX)(CX*2), AX
 	LEAQ              (DX)(BX*2), DX
 	SUBQ              $0x00000002, SI
@@ -2548,40 +2495,34 @@ TileBiasTanhZAVX512_cols1_2:
 TileBiasTanhZAVX512_cols1_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhZAVX512_done
-	VMOVUPS.Z         (AX), K1, Z3
-	VADDPS            Z2, Z3, Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
-	VMULPS.BCST       cc0000000<>+0(SB), Z4, Z5
-	VMAXPS            Z5, Z0, Z5
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z7
-	VRNDSCALEPS       $0x00, Z7, Z7
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z5
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z5
-	VBROADCASTSS      c3ab43e12<>+0(SB), Z8
-	VFMADD213PS.BCST  c3c091dc7<>+0(SB), Z5, Z8
-	VFMADD213PS.BCST  c3d2aadac<>+0(SB), Z5, Z8
-	VFMADD213PS.BCST  c3e2aaa47<>+0(SB), Z5, Z8
-	VFMADD213PS.BCST  c3efffffc<>+0(SB), Z5, Z8
-	VFMADD213PS       Z1, Z5, Z8
-	VFMADD213PS       Z1, Z5, Z8
-	VSCALEFPS         Z7, Z8, Z5
-	VSUBPS            Z5, Z1, Z7
-	VADDPS            Z5, Z1, Z5
-	VDIVPS            Z5, Z7, Z5
+	VMOVUPS.Z         (AX), K1, Z2
+	VADDPS            Z1, Z2, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z3
+	VADDPS            Z3, Z3, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z6
+	VRNDSCALEPS       $0x00, Z6, Z6
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z4
 	VMULPS            Z4, Z4, Z7
-	VMULPS            Z7, Z4, Z8
-	VBROADCASTSS      cbbbb6628<>+0(SB), Z9
-	VFMADD213PS.BCST  c3ca930bf<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  cbd5c235c<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  c3e0883c3<>+0(SB), Z7, Z9
-	VFMADD213PS.BCST  cbeaaaa9b<>+0(SB), Z7, Z9
-	VFMADD213PS       Z4, Z9, Z8
-	VCMPPS.BCST       $0x01, c3f200000<>+0(SB), Z4, K2
-	VBLENDMPS         Z8, Z5, K2, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z4
-	VPORD             Z4, Z6, Z4
-	VMOVUPS           Z4, K1, (AX)
-	VMOVUPS           Z3, K1, (DX)
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z8
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z4, Z8
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z4, Z8
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z4, Z8
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z4, Z8
+	VFMADD231PS       Z8, Z7, Z4
+	VBROADCASTSS      c3f800000<>+0(SB), Z7
+	VSCALEFPS         Z6, Z7, Z6
+	VSUBPS.BCST       c3f800000<>+0(SB), Z6, Z7
+	VFMADD231PS       Z4, Z6, Z7
+	VADDPS.BCST       c40000000<>+0(SB), Z7, Z4
+	VDIVPS            Z4, Z7, Z4
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K2
+	VBLENDMPS         Z3, Z4, K2, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z3
+	VPORD             Z3, Z5, Z3
+	VMOVUPS           Z3, K1, (AX)
+	VMOVUPS           Z2, K1, (DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
