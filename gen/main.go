@@ -40,6 +40,8 @@ func main() {
 		m := micro[isa.Name]
 		g.SgemmMicro(m)
 		g.SgemmMicro(m.Narrow())
+		g.SgemmMicro(m.ByRows())
+		g.SgemmMicro(m.Narrow().ByRows())
 		for _, t := range kernel.Tiles {
 			g.Tile(t, m)
 		}

@@ -47,6 +47,11 @@ func writeTables(dir string) error {
 	t.WriteString("\t// Narrow is Micro for tiles of at most NR/2 columns: it reads the first NR/2\n")
 	t.WriteString("\t// floats of each step of b. Nil where the path has none.\n")
 	fmt.Fprintf(&t, "\tNarrow %s\n\n", amd64.MicroSignature)
+	t.WriteString("\t// MicroRows and NarrowRows are Micro and Narrow reading A in place from a\n")
+	t.WriteString("\t// row-major matrix: a is row 0 of the tile at the first step, its MR rows as\n")
+	t.WriteString("\t// floats apart (all of them must exist), its steps one float apart. Nil\n")
+	t.WriteString("\t// where the path has none.\n")
+	fmt.Fprintf(&t, "\tMicroRows, NarrowRows %s\n\n", amd64.MicroSignature)
 	t.WriteString("\t// FMAPeak runs n iterations of independent FMAs on registers,\n")
 	t.WriteString("\t// PeakFlops flops each, to measure the core's peak.\n")
 	t.WriteString("\tFMAPeak   func(n int)\n\n")
@@ -98,6 +103,7 @@ func writeTables(dir string) error {
 		fmt.Fprintf(&v, "\n// Sgemm%s is the %s path of Sgemm.\n", isa, isa)
 		fmt.Fprintf(&v, "var Sgemm%s = Sgemm{MR: %d, NR: %d, Micro: %s, Narrow: %s,\n",
 			isa, m.MR, m.NR, m.Name(amd64.ISA{Name: isa}), m.Narrow().Name(amd64.ISA{Name: isa}))
+		fmt.Fprintf(&v, "\tMicroRows: %s, NarrowRows: %s,\n", m.ByRows().Name(amd64.ISA{Name: isa}), m.Narrow().ByRows().Name(amd64.ISA{Name: isa}))
 		fmt.Fprintf(&v, "\tFMAPeak: FMAPeak%s, PeakFlops: %d,\n", isa, peakFlops[isa])
 		fmt.Fprintf(&v, "\tCopyA: %s, CopyB: %s,\n\tTiles: Tiles{\n", amd64.PackCopyName(m.MR), amd64.PackCopyName(m.NR))
 		for _, tl := range kernel.Tiles {

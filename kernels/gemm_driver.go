@@ -38,6 +38,12 @@ type gemmPath struct {
 	// otherwise spend most of that panel's FMAs on zeros.
 	narrow func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr, nr int, alpha, beta float32)
 
+	// microRows and narrowRows, if not nil, are micro and narrow reading A
+	// in place from its rows: a is the tile's row 0 at the first step, as
+	// the distance between rows, and all mr rows must exist (see
+	// aInPlace).
+	microRows, narrowRows func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr, nr int, alpha, beta float32)
+
 	// free holds packing buffers no product is using. Unlike a sync.Pool
 	// it is never emptied by the garbage collector: buffers of a few MiB
 	// would otherwise be allocated and cleared again after every GC. It
@@ -143,6 +149,7 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 	defer g.putWork(w)
 	c, ldc := x.c, x.ldc
 	bIn, aIn := g.bInPlace(x, i1-i0), g.aInPlace(x, j1-j0)
+	aRows := aIn && !x.tA
 	for jc := j0; jc < j1; jc += g.nc {
 		nc := min(g.nc, j1-jc)
 		// With B read in place, its whole panels come straight from b and
@@ -173,9 +180,9 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 				}
 				for jr := 0; jr < nc; jr += g.nr {
 					nr := min(g.nr, nc-jr)
-					micro := g.micro
+					micro, microRows := g.micro, g.microRows
 					if 2*nr <= g.nr && g.narrow != nil {
-						micro = g.narrow
+						micro, microRows = g.narrow, g.narrowRows
 					}
 					var bp *float32
 					bs := g.nr
@@ -187,13 +194,16 @@ func (g *gemmPath) block(x *gemmArgs, i0, i1, j0, j1 int) {
 					for ir := 0; ir < mc; ir += g.mr {
 						mr := min(g.mr, mc-ir)
 						var ap *float32
-						as := g.mr
-						if ir < mfull {
-							ap, as = &x.a[pc*x.lda+ic+ir], x.lda
-						} else {
+						as, mk := g.mr, micro
+						switch {
+						case ir >= mfull:
 							ap = &w.a[(ir-mfull)*kc]
+						case aRows:
+							ap, as, mk = &x.a[(ic+ir)*x.lda+pc], x.lda, microRows
+						default:
+							ap, as = &x.a[pc*x.lda+ic+ir], x.lda
 						}
-						micro(kc, ap, as, bp, bs, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, x.alpha, bet)
+						mk(kc, ap, as, bp, bs, &c[(ic+ir)*ldc+jc+jr], ldc, mr, nr, x.alpha, bet)
 						if last && x.ep.fn != nil {
 							x.ep.apply(c, ldc, ic+ir, jc+jr, mr, nr)
 						}
@@ -224,22 +234,29 @@ func (g *gemmPath) bInPlace(x *gemmArgs, m int) bool {
 	return !x.tB && m <= directMaxM
 }
 
-// Reading A in place is the same trick for a transposed A (the MR values
-// of a step of op(A) are contiguous in a row of A). A packed panel of A is
-// read once per NR columns of C, so when C is at most one panel wide (the
-// weight gradient of an output layer of 10 classes) packing A only copies
-// it: reading it in place made such products 1.2 to 1.4 times as fast at
-// batch 32 to 512, while wider ones with a short k (784×256×32) lost up to
-// a quarter (BenchmarkSgemmDirect, Zen 4).
+// Reading A in place is the same trick for A. A packed panel of A is read
+// once per NR columns of C, so when C is at most one panel wide (the
+// products of an output layer of 10 classes) packing A only copies it.
+// A transposed A (the MR values of a step of op(A) contiguous in a row of
+// A) is read by the ordinary micro-kernel with A's row length as the
+// step: that made the weight gradients of such a layer 1.2 to 1.4 times
+// as fast at batch 32 to 512, while wider ones with a short k (784×256×32)
+// lost up to a quarter (BenchmarkSgemmDirect, Zen 4). An untransposed A
+// (the forward product X·W) is read by the micro-kernels that take A by
+// rows, where the path has them; its last, partial panel is packed, as
+// those kernels read all MR rows.
 var directMaxN = -1 // -1: at most one panel, NR columns
 
 // aInPlace reports whether block reads A in place for a part of C of n
 // columns.
 func (g *gemmPath) aInPlace(x *gemmArgs, n int) bool {
-	if directMaxN < 0 {
-		return x.tA && n <= g.nr
+	if !x.tA && g.microRows == nil {
+		return false
 	}
-	return x.tA && n <= directMaxN
+	if directMaxN < 0 {
+		return n <= g.nr
+	}
+	return n <= directMaxN
 }
 
 // scaleRows sets C = beta·C (C = 0 when beta is 0, whatever C held).

@@ -33,6 +33,7 @@ func gemmOf(s asm.Sgemm) *gemmPath {
 		copyA: s.CopyA, copyB: s.CopyB,
 	})
 	g.narrow = s.Narrow
+	g.microRows, g.narrowRows = s.MicroRows, s.NarrowRows
 	return g
 }
 

@@ -12,15 +12,30 @@ import (
 // multiple of the vector width, held in MR·NR/lanes accumulators.
 type Micro struct {
 	MR, NR int
+
+	// Rows reads A in place from a row-major matrix instead of a packed
+	// panel: a is the tile's row 0 at the first step of k, its MR rows are
+	// as floats apart and its steps one float apart. Every one of the MR
+	// rows must exist: the driver packs a last, partial panel instead.
+	Rows bool
 }
+
+// ByRows is m reading A in place by rows.
+func (m Micro) ByRows() Micro { m.Rows = true; return m }
 
 // Narrow is the micro-kernel of the same height and half the width, for
 // tiles of at most NR/2 columns. It reads the first NR/2 floats of each
 // step of a panel packed NR wide.
-func (m Micro) Narrow() Micro { return Micro{MR: m.MR, NR: m.NR / 2} }
+func (m Micro) Narrow() Micro { return Micro{MR: m.MR, NR: m.NR / 2, Rows: m.Rows} }
 
 // Name is the micro-kernel's function name on isa.
-func (m Micro) Name(isa ISA) string { return fmt.Sprintf("SgemmMicro%dx%d%s", m.MR, m.NR, isa.Name) }
+func (m Micro) Name(isa ISA) string {
+	rows := ""
+	if m.Rows {
+		rows = "Rows"
+	}
+	return fmt.Sprintf("SgemmMicro%dx%d%s%s", m.MR, m.NR, rows, isa.Name)
+}
 
 // MicroSignature is the Go signature of every micro-kernel: kc steps of
 // a (MR floats per step, as floats apart) times b (NR floats per step, bs
@@ -63,9 +78,15 @@ func (f *File) SgemmMicro(m Micro) {
 	f.Attributes(attr.NOSPLIT)
 	f.SignatureExpr(MicroSignature)
 	f.Pragma("noescape")
-	f.Doc(fmt.Sprintf("%s is the %d×%d %s micro-kernel of Sgemm:", name, m.MR, m.NR, f.ISA.Name),
-		"", "\tC[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C",
-		"", "with C rows ldc floats apart; beta = 0 leaves C unread.")
+	if m.Rows {
+		f.Doc(fmt.Sprintf("%s is the %d×%d %s micro-kernel of Sgemm reading A by rows, in place:", name, m.MR, m.NR, f.ISA.Name),
+			"", "\tC[0:mr, 0:nr] = alpha·Σ_p a[r·as + p]_r ⊗ b[p·bs : p·bs+NR] + beta·C",
+			"", "for the MR rows r of A, all of which must exist; C rows ldc floats apart; beta = 0 leaves C unread.")
+	} else {
+		f.Doc(fmt.Sprintf("%s is the %d×%d %s micro-kernel of Sgemm:", name, m.MR, m.NR, f.ISA.Name),
+			"", "\tC[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C",
+			"", "with C rows ldc floats apart; beta = 0 leaves C unread.")
+	}
 
 	f.Comment("Load the arguments; strides become bytes.")
 	kc := f.Load(f.Param("kc"), f.GP64())
@@ -75,6 +96,39 @@ func (f *File) SgemmMicro(m Micro) {
 	bs := f.Load(f.Param("bs"), f.GP64())
 	f.SHLQ(operand.U8(2), as)
 	f.SHLQ(operand.U8(2), bs)
+
+	// aAt is where A's row r is at step s of an unrolled group; nextA
+	// moves A on by steps steps.
+	aAt := func(r, s int) operand.Mem { return operand.Mem{Base: a, Disp: 4 * r} }
+	nextA := func(steps int) {
+		for range steps {
+			f.ADDQ(as, a)
+		}
+	}
+	if m.Rows {
+		// Row 3j+i is at bases[j] + i·as: as scaled by 1 or 2 reaches
+		// three rows from each base.
+		f.Comment("Rows of A: three from each base, as bytes apart.")
+		bases := []reg.Register{a}
+		for j := 1; j < (m.MR+2)/3; j++ {
+			p := f.GP64()
+			f.LEAQ(operand.Mem{Base: bases[j-1], Index: as, Scale: 2}, p)
+			f.ADDQ(as, p)
+			bases = append(bases, p)
+		}
+		aAt = func(r, s int) operand.Mem {
+			mem := operand.Mem{Base: bases[r/3], Disp: 4 * s}
+			if r%3 > 0 {
+				mem.Index, mem.Scale = as, uint8(r%3)
+			}
+			return mem
+		}
+		nextA = func(steps int) {
+			for _, p := range bases {
+				f.ADDQ(operand.U8(4*steps), p)
+			}
+		}
+	}
 
 	f.Comment("Prefetch the tile of C, which the last step reads and writes.")
 	{
@@ -100,7 +154,7 @@ func (f *File) SgemmMicro(m Micro) {
 		}
 	}
 
-	step := func() {
+	step := func(s int) {
 		bv := make([]reg.VecVirtual, V)
 		for v := range bv {
 			bv[v] = f.vec()
@@ -109,16 +163,18 @@ func (f *File) SgemmMicro(m Micro) {
 		for r := 0; r < m.MR; r++ {
 			if f.ISA.EVEX && V == 1 {
 				// One FMA per value of A: the broadcast folds into it.
-				f.VFMADD231PS_BCST(operand.Mem{Base: a, Disp: 4 * r}, bv[0], acc[r][0])
+				f.VFMADD231PS_BCST(aAt(r, s), bv[0], acc[r][0])
 				continue
 			}
 			t := f.vec()
-			f.VBROADCASTSS(operand.Mem{Base: a, Disp: 4 * r}, t)
+			f.VBROADCASTSS(aAt(r, s), t)
 			for v := 0; v < V; v++ {
 				f.VFMADD231PS(bv[v], t, acc[r][v])
 			}
 		}
-		f.ADDQ(as, a)
+		if !m.Rows {
+			nextA(1)
+		}
 		f.ADDQ(bs, b)
 	}
 	loop4, loop1, store := name+"_k4", name+"_k1", name+"_store"
@@ -126,8 +182,11 @@ func (f *File) SgemmMicro(m Micro) {
 	f.Label(loop4)
 	f.CMPQ(kc, operand.U8(4))
 	f.JL(operand.LabelRef(loop1))
-	for range 4 {
-		step()
+	for s := range 4 {
+		step(s)
+	}
+	if m.Rows {
+		nextA(4)
 	}
 	f.SUBQ(operand.U8(4), kc)
 	f.JMP(operand.LabelRef(loop4))
@@ -135,7 +194,10 @@ func (f *File) SgemmMicro(m Micro) {
 	f.Label(loop1)
 	f.TESTQ(kc, kc)
 	f.JZ(operand.LabelRef(store))
-	step()
+	step(0)
+	if m.Rows {
+		nextA(1)
+	}
 	f.DECQ(kc)
 	f.JMP(operand.LabelRef(loop1))
 

@@ -22,6 +22,24 @@ func SgemmMicro6x16AVX2(kc int, a *float32, as int, b *float32, bs int, c *float
 //go:noescape
 func SgemmMicro6x8AVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
 
+// SgemmMicro6x16RowsAVX2 is the 6×16 AVX2 micro-kernel of Sgemm reading A by rows, in place:
+//
+//	C[0:mr, 0:nr] = alpha·Σ_p a[r·as + p]_r ⊗ b[p·bs : p·bs+NR] + beta·C
+//
+// for the MR rows r of A, all of which must exist; C rows ldc floats apart; beta = 0 leaves C unread.
+//
+//go:noescape
+func SgemmMicro6x16RowsAVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
+// SgemmMicro6x8RowsAVX2 is the 6×8 AVX2 micro-kernel of Sgemm reading A by rows, in place:
+//
+//	C[0:mr, 0:nr] = alpha·Σ_p a[r·as + p]_r ⊗ b[p·bs : p·bs+NR] + beta·C
+//
+// for the MR rows r of A, all of which must exist; C rows ldc floats apart; beta = 0 leaves C unread.
+//
+//go:noescape
+func SgemmMicro6x8RowsAVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
 // TileBiasIdentityAVX2 is the AVX2 tile epilogue BiasIdentity, for tiles of up to 16 columns:
 //
 // BiasIdentity stores z to C, z = c + bias[j].

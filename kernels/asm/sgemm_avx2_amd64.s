@@ -712,6 +712,702 @@ SgemmMicro6x8AVX2_done:
 	VZEROUPPER
 	RET
 
+// func SgemmMicro6x16RowsAVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+// Requires: AVX, CMOV, FMA3, MMX+
+TEXT ·SgemmMicro6x16RowsAVX2(SB), NOSPLIT, $0-80
+	// Load the arguments; strides become bytes.
+	MOVQ kc+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ as+16(FP), DX
+	MOVQ b+24(FP), BX
+	MOVQ bs+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+
+	// Rows of A: three from each base, as bytes apart.
+	LEAQ (CX)(DX*2), DI
+	ADDQ DX, DI
+
+	// Prefetch the tile of C, which the last step reads and writes.
+	MOVQ       c+40(FP), R8
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 60(R8)
+
+	// Clear the accumulators.
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	// Four steps of k at a time.
+SgemmMicro6x16RowsAVX2_k4:
+	CMPQ         AX, $0x04
+	JL           SgemmMicro6x16RowsAVX2_k1
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS 4(CX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 4(CX)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 4(CX)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 4(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 4(DI)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 4(DI)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS 8(CX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 8(CX)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 8(CX)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 8(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 8(DI)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 8(DI)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS 12(CX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS 12(CX)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS 12(CX)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS 12(DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS 12(DI)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS 12(DI)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         SI, BX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DI
+	SUBQ         $0x04, AX
+	JMP          SgemmMicro6x16RowsAVX2_k4
+
+	// The last steps one at a time.
+SgemmMicro6x16RowsAVX2_k1:
+	TESTQ        AX, AX
+	JZ           SgemmMicro6x16RowsAVX2_store
+	VMOVUPS      (BX), Y12
+	VMOVUPS      32(BX), Y13
+	VBROADCASTSS (CX), Y14
+	VFMADD231PS  Y12, Y14, Y0
+	VFMADD231PS  Y13, Y14, Y1
+	VBROADCASTSS (CX)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y2
+	VFMADD231PS  Y13, Y14, Y3
+	VBROADCASTSS (CX)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y4
+	VFMADD231PS  Y13, Y14, Y5
+	VBROADCASTSS (DI), Y14
+	VFMADD231PS  Y12, Y14, Y6
+	VFMADD231PS  Y13, Y14, Y7
+	VBROADCASTSS (DI)(DX*1), Y14
+	VFMADD231PS  Y12, Y14, Y8
+	VFMADD231PS  Y13, Y14, Y9
+	VBROADCASTSS (DI)(DX*2), Y14
+	VFMADD231PS  Y12, Y14, Y10
+	VFMADD231PS  Y13, Y14, Y11
+	ADDQ         SI, BX
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DI
+	DECQ         AX
+	JMP          SgemmMicro6x16RowsAVX2_k1
+
+SgemmMicro6x16RowsAVX2_store:
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), CX
+	MOVQ mr+56(FP), DX
+	MOVQ nr+64(FP), BX
+	SHLQ $0x02, CX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         lanemask<>+0(SB), SI
+	MOVQ         BX, DI
+	SUBQ         $0x00000000, DI
+	XORQ         R8, R8
+	CMPQ         DI, R8
+	CMOVQLT      R8, DI
+	MOVQ         $0x00000008, R8
+	CMPQ         DI, R8
+	CMOVQGT      R8, DI
+	NEGQ         DI
+	ADDQ         $0x00000008, DI
+	VMOVDQU      (SI)(DI*4), Y12
+	MOVQ         BX, DI
+	SUBQ         $0x00000008, DI
+	XORQ         R8, R8
+	CMPQ         DI, R8
+	CMOVQLT      R8, DI
+	MOVQ         $0x00000008, R8
+	CMPQ         DI, R8
+	CMOVQGT      R8, DI
+	NEGQ         DI
+	ADDQ         $0x00000008, DI
+	VMOVDQU      (SI)(DI*4), Y13
+	VBROADCASTSS alpha+72(FP), Y14
+	VMULPS       Y14, Y0, Y0
+	VMULPS       Y14, Y1, Y1
+	VMULPS       Y14, Y2, Y2
+	VMULPS       Y14, Y3, Y3
+	VMULPS       Y14, Y4, Y4
+	VMULPS       Y14, Y5, Y5
+	VMULPS       Y14, Y6, Y6
+	VMULPS       Y14, Y7, Y7
+	VMULPS       Y14, Y8, Y8
+	VMULPS       Y14, Y9, Y9
+	VMULPS       Y14, Y10, Y10
+	VMULPS       Y14, Y11, Y11
+
+	// beta = 0 (or −0): C is written without being read.
+	VXORPS     X14, X14, X14
+	VMOVSS     beta+76(FP), X15
+	VUCOMISS   X14, X15
+	JNE        SgemmMicro6x16RowsAVX2_withc
+	JP         SgemmMicro6x16RowsAVX2_withc
+	CMPQ       BX, $0x00000010
+	JEQ        SgemmMicro6x16RowsAVX2_z_full
+	VMASKMOVPS Y0, Y12, (AX)
+	VMASKMOVPS Y1, Y13, 32(AX)
+	CMPQ       DX, $0x00000001
+	JLE        SgemmMicro6x16RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y12, (AX)
+	VMASKMOVPS Y3, Y13, 32(AX)
+	CMPQ       DX, $0x00000002
+	JLE        SgemmMicro6x16RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y4, Y12, (AX)
+	VMASKMOVPS Y5, Y13, 32(AX)
+	CMPQ       DX, $0x00000003
+	JLE        SgemmMicro6x16RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y6, Y12, (AX)
+	VMASKMOVPS Y7, Y13, 32(AX)
+	CMPQ       DX, $0x00000004
+	JLE        SgemmMicro6x16RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y8, Y12, (AX)
+	VMASKMOVPS Y9, Y13, 32(AX)
+	CMPQ       DX, $0x00000005
+	JLE        SgemmMicro6x16RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y10, Y12, (AX)
+	VMASKMOVPS Y11, Y13, 32(AX)
+	JMP        SgemmMicro6x16RowsAVX2_done
+
+SgemmMicro6x16RowsAVX2_z_full:
+	VMOVUPS Y0, (AX)
+	VMOVUPS Y1, 32(AX)
+	CMPQ    DX, $0x00000001
+	JLE     SgemmMicro6x16RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	VMOVUPS Y3, 32(AX)
+	CMPQ    DX, $0x00000002
+	JLE     SgemmMicro6x16RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	VMOVUPS Y5, 32(AX)
+	CMPQ    DX, $0x00000003
+	JLE     SgemmMicro6x16RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y6, (AX)
+	VMOVUPS Y7, 32(AX)
+	CMPQ    DX, $0x00000004
+	JLE     SgemmMicro6x16RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y8, (AX)
+	VMOVUPS Y9, 32(AX)
+	CMPQ    DX, $0x00000005
+	JLE     SgemmMicro6x16RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y10, (AX)
+	VMOVUPS Y11, 32(AX)
+	JMP     SgemmMicro6x16RowsAVX2_done
+
+SgemmMicro6x16RowsAVX2_withc:
+	VBROADCASTSS beta+76(FP), Y14
+	CMPQ         BX, $0x00000010
+	JEQ          SgemmMicro6x16RowsAVX2_c_full
+	VMASKMOVPS   (AX), Y12, Y15
+	VFMADD231PS  Y14, Y15, Y0
+	VMASKMOVPS   Y0, Y12, (AX)
+	VMASKMOVPS   32(AX), Y13, Y0
+	VFMADD231PS  Y14, Y0, Y1
+	VMASKMOVPS   Y1, Y13, 32(AX)
+	CMPQ         DX, $0x00000001
+	JLE          SgemmMicro6x16RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y12, Y0
+	VFMADD231PS  Y14, Y0, Y2
+	VMASKMOVPS   Y2, Y12, (AX)
+	VMASKMOVPS   32(AX), Y13, Y0
+	VFMADD231PS  Y14, Y0, Y3
+	VMASKMOVPS   Y3, Y13, 32(AX)
+	CMPQ         DX, $0x00000002
+	JLE          SgemmMicro6x16RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y12, Y0
+	VFMADD231PS  Y14, Y0, Y4
+	VMASKMOVPS   Y4, Y12, (AX)
+	VMASKMOVPS   32(AX), Y13, Y0
+	VFMADD231PS  Y14, Y0, Y5
+	VMASKMOVPS   Y5, Y13, 32(AX)
+	CMPQ         DX, $0x00000003
+	JLE          SgemmMicro6x16RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y12, Y0
+	VFMADD231PS  Y14, Y0, Y6
+	VMASKMOVPS   Y6, Y12, (AX)
+	VMASKMOVPS   32(AX), Y13, Y0
+	VFMADD231PS  Y14, Y0, Y7
+	VMASKMOVPS   Y7, Y13, 32(AX)
+	CMPQ         DX, $0x00000004
+	JLE          SgemmMicro6x16RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y12, Y0
+	VFMADD231PS  Y14, Y0, Y8
+	VMASKMOVPS   Y8, Y12, (AX)
+	VMASKMOVPS   32(AX), Y13, Y0
+	VFMADD231PS  Y14, Y0, Y9
+	VMASKMOVPS   Y9, Y13, 32(AX)
+	CMPQ         DX, $0x00000005
+	JLE          SgemmMicro6x16RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y12, Y0
+	VFMADD231PS  Y14, Y0, Y10
+	VMASKMOVPS   Y10, Y12, (AX)
+	VMASKMOVPS   32(AX), Y13, Y0
+	VFMADD231PS  Y14, Y0, Y11
+	VMASKMOVPS   Y11, Y13, 32(AX)
+	JMP          SgemmMicro6x16RowsAVX2_done
+
+SgemmMicro6x16RowsAVX2_c_full:
+	VMOVUPS     (AX), Y12
+	VFMADD231PS Y14, Y12, Y0
+	VMOVUPS     Y0, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y14, Y0, Y1
+	VMOVUPS     Y1, 32(AX)
+	CMPQ        DX, $0x00000001
+	JLE         SgemmMicro6x16RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y14, Y0, Y2
+	VMOVUPS     Y2, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y14, Y0, Y3
+	VMOVUPS     Y3, 32(AX)
+	CMPQ        DX, $0x00000002
+	JLE         SgemmMicro6x16RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y14, Y0, Y4
+	VMOVUPS     Y4, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y14, Y0, Y5
+	VMOVUPS     Y5, 32(AX)
+	CMPQ        DX, $0x00000003
+	JLE         SgemmMicro6x16RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y14, Y0, Y6
+	VMOVUPS     Y6, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y14, Y0, Y7
+	VMOVUPS     Y7, 32(AX)
+	CMPQ        DX, $0x00000004
+	JLE         SgemmMicro6x16RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y14, Y0, Y8
+	VMOVUPS     Y8, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y14, Y0, Y9
+	VMOVUPS     Y9, 32(AX)
+	CMPQ        DX, $0x00000005
+	JLE         SgemmMicro6x16RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y14, Y0, Y10
+	VMOVUPS     Y10, (AX)
+	VMOVUPS     32(AX), Y0
+	VFMADD231PS Y14, Y0, Y11
+	VMOVUPS     Y11, 32(AX)
+
+SgemmMicro6x16RowsAVX2_done:
+	VZEROUPPER
+	RET
+
+// func SgemmMicro6x8RowsAVX2(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+// Requires: AVX, CMOV, FMA3, MMX+
+TEXT ·SgemmMicro6x8RowsAVX2(SB), NOSPLIT, $0-80
+	// Load the arguments; strides become bytes.
+	MOVQ kc+0(FP), AX
+	MOVQ a+8(FP), CX
+	MOVQ as+16(FP), DX
+	MOVQ b+24(FP), BX
+	MOVQ bs+32(FP), SI
+	SHLQ $0x02, DX
+	SHLQ $0x02, SI
+
+	// Rows of A: three from each base, as bytes apart.
+	LEAQ (CX)(DX*2), DI
+	ADDQ DX, DI
+
+	// Prefetch the tile of C, which the last step reads and writes.
+	MOVQ       c+40(FP), R8
+	MOVQ       ldc+48(FP), R9
+	SHLQ       $0x02, R9
+	PREFETCHT0 (R8)
+	PREFETCHT0 28(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 28(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 28(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 28(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 28(R8)
+	ADDQ       R9, R8
+	PREFETCHT0 (R8)
+	PREFETCHT0 28(R8)
+
+	// Clear the accumulators.
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+
+	// Four steps of k at a time.
+SgemmMicro6x8RowsAVX2_k4:
+	CMPQ         AX, $0x04
+	JL           SgemmMicro6x8RowsAVX2_k1
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (CX)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (CX)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS 4(CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 4(CX)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 4(CX)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 4(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 4(DI)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 4(DI)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS 8(CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 8(CX)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 8(CX)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 8(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 8(DI)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 8(DI)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         SI, BX
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS 12(CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS 12(CX)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS 12(CX)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS 12(DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS 12(DI)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS 12(DI)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         SI, BX
+	ADDQ         $0x10, CX
+	ADDQ         $0x10, DI
+	SUBQ         $0x04, AX
+	JMP          SgemmMicro6x8RowsAVX2_k4
+
+	// The last steps one at a time.
+SgemmMicro6x8RowsAVX2_k1:
+	TESTQ        AX, AX
+	JZ           SgemmMicro6x8RowsAVX2_store
+	VMOVUPS      (BX), Y6
+	VBROADCASTSS (CX), Y7
+	VFMADD231PS  Y6, Y7, Y0
+	VBROADCASTSS (CX)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y1
+	VBROADCASTSS (CX)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y2
+	VBROADCASTSS (DI), Y7
+	VFMADD231PS  Y6, Y7, Y3
+	VBROADCASTSS (DI)(DX*1), Y7
+	VFMADD231PS  Y6, Y7, Y4
+	VBROADCASTSS (DI)(DX*2), Y7
+	VFMADD231PS  Y6, Y7, Y5
+	ADDQ         SI, BX
+	ADDQ         $0x04, CX
+	ADDQ         $0x04, DI
+	DECQ         AX
+	JMP          SgemmMicro6x8RowsAVX2_k1
+
+SgemmMicro6x8RowsAVX2_store:
+	MOVQ c+40(FP), AX
+	MOVQ ldc+48(FP), CX
+	MOVQ mr+56(FP), DX
+	MOVQ nr+64(FP), BX
+	SHLQ $0x02, CX
+
+	// Column masks: vector v holds min(max(nr − v·lanes, 0), lanes) columns.
+	LEAQ         lanemask<>+0(SB), SI
+	MOVQ         BX, DI
+	SUBQ         $0x00000000, DI
+	XORQ         R8, R8
+	CMPQ         DI, R8
+	CMOVQLT      R8, DI
+	MOVQ         $0x00000008, R8
+	CMPQ         DI, R8
+	CMOVQGT      R8, DI
+	NEGQ         DI
+	ADDQ         $0x00000008, DI
+	VMOVDQU      (SI)(DI*4), Y6
+	VBROADCASTSS alpha+72(FP), Y7
+	VMULPS       Y7, Y0, Y0
+	VMULPS       Y7, Y1, Y1
+	VMULPS       Y7, Y2, Y2
+	VMULPS       Y7, Y3, Y3
+	VMULPS       Y7, Y4, Y4
+	VMULPS       Y7, Y5, Y5
+
+	// beta = 0 (or −0): C is written without being read.
+	VXORPS     X7, X7, X7
+	VMOVSS     beta+76(FP), X8
+	VUCOMISS   X7, X8
+	JNE        SgemmMicro6x8RowsAVX2_withc
+	JP         SgemmMicro6x8RowsAVX2_withc
+	CMPQ       BX, $0x00000008
+	JEQ        SgemmMicro6x8RowsAVX2_z_full
+	VMASKMOVPS Y0, Y6, (AX)
+	CMPQ       DX, $0x00000001
+	JLE        SgemmMicro6x8RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y1, Y6, (AX)
+	CMPQ       DX, $0x00000002
+	JLE        SgemmMicro6x8RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y2, Y6, (AX)
+	CMPQ       DX, $0x00000003
+	JLE        SgemmMicro6x8RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y3, Y6, (AX)
+	CMPQ       DX, $0x00000004
+	JLE        SgemmMicro6x8RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y4, Y6, (AX)
+	CMPQ       DX, $0x00000005
+	JLE        SgemmMicro6x8RowsAVX2_done
+	ADDQ       CX, AX
+	VMASKMOVPS Y5, Y6, (AX)
+	JMP        SgemmMicro6x8RowsAVX2_done
+
+SgemmMicro6x8RowsAVX2_z_full:
+	VMOVUPS Y0, (AX)
+	CMPQ    DX, $0x00000001
+	JLE     SgemmMicro6x8RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y1, (AX)
+	CMPQ    DX, $0x00000002
+	JLE     SgemmMicro6x8RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y2, (AX)
+	CMPQ    DX, $0x00000003
+	JLE     SgemmMicro6x8RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y3, (AX)
+	CMPQ    DX, $0x00000004
+	JLE     SgemmMicro6x8RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y4, (AX)
+	CMPQ    DX, $0x00000005
+	JLE     SgemmMicro6x8RowsAVX2_done
+	ADDQ    CX, AX
+	VMOVUPS Y5, (AX)
+	JMP     SgemmMicro6x8RowsAVX2_done
+
+SgemmMicro6x8RowsAVX2_withc:
+	VBROADCASTSS beta+76(FP), Y7
+	CMPQ         BX, $0x00000008
+	JEQ          SgemmMicro6x8RowsAVX2_c_full
+	VMASKMOVPS   (AX), Y6, Y8
+	VFMADD231PS  Y7, Y8, Y0
+	VMASKMOVPS   Y0, Y6, (AX)
+	CMPQ         DX, $0x00000001
+	JLE          SgemmMicro6x8RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y1
+	VMASKMOVPS   Y1, Y6, (AX)
+	CMPQ         DX, $0x00000002
+	JLE          SgemmMicro6x8RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y2
+	VMASKMOVPS   Y2, Y6, (AX)
+	CMPQ         DX, $0x00000003
+	JLE          SgemmMicro6x8RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y3
+	VMASKMOVPS   Y3, Y6, (AX)
+	CMPQ         DX, $0x00000004
+	JLE          SgemmMicro6x8RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y4
+	VMASKMOVPS   Y4, Y6, (AX)
+	CMPQ         DX, $0x00000005
+	JLE          SgemmMicro6x8RowsAVX2_done
+	ADDQ         CX, AX
+	VMASKMOVPS   (AX), Y6, Y0
+	VFMADD231PS  Y7, Y0, Y5
+	VMASKMOVPS   Y5, Y6, (AX)
+	JMP          SgemmMicro6x8RowsAVX2_done
+
+SgemmMicro6x8RowsAVX2_c_full:
+	VMOVUPS     (AX), Y6
+	VFMADD231PS Y7, Y6, Y0
+	VMOVUPS     Y0, (AX)
+	CMPQ        DX, $0x00000001
+	JLE         SgemmMicro6x8RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y1
+	VMOVUPS     Y1, (AX)
+	CMPQ        DX, $0x00000002
+	JLE         SgemmMicro6x8RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y2
+	VMOVUPS     Y2, (AX)
+	CMPQ        DX, $0x00000003
+	JLE         SgemmMicro6x8RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y3
+	VMOVUPS     Y3, (AX)
+	CMPQ        DX, $0x00000004
+	JLE         SgemmMicro6x8RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y4
+	VMOVUPS     Y4, (AX)
+	CMPQ        DX, $0x00000005
+	JLE         SgemmMicro6x8RowsAVX2_done
+	ADDQ        CX, AX
+	VMOVUPS     (AX), Y0
+	VFMADD231PS Y7, Y0, Y5
+	VMOVUPS     Y5, (AX)
+
+SgemmMicro6x8RowsAVX2_done:
+	VZEROUPPER
+	RET
+
 // func TileBiasIdentityAVX2(c *float32, ldc int, bias *float32, x *float32, ldx int, mr int, nr int, alpha float32)
 // Requires: AVX, CMOV
 TEXT ·TileBiasIdentityAVX2(SB), NOSPLIT, $0-60

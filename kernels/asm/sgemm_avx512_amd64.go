@@ -22,6 +22,24 @@ func SgemmMicro12x32AVX512(kc int, a *float32, as int, b *float32, bs int, c *fl
 //go:noescape
 func SgemmMicro12x16AVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
 
+// SgemmMicro12x32RowsAVX512 is the 12×32 AVX512 micro-kernel of Sgemm reading A by rows, in place:
+//
+//	C[0:mr, 0:nr] = alpha·Σ_p a[r·as + p]_r ⊗ b[p·bs : p·bs+NR] + beta·C
+//
+// for the MR rows r of A, all of which must exist; C rows ldc floats apart; beta = 0 leaves C unread.
+//
+//go:noescape
+func SgemmMicro12x32RowsAVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
+// SgemmMicro12x16RowsAVX512 is the 12×16 AVX512 micro-kernel of Sgemm reading A by rows, in place:
+//
+//	C[0:mr, 0:nr] = alpha·Σ_p a[r·as + p]_r ⊗ b[p·bs : p·bs+NR] + beta·C
+//
+// for the MR rows r of A, all of which must exist; C rows ldc floats apart; beta = 0 leaves C unread.
+//
+//go:noescape
+func SgemmMicro12x16RowsAVX512(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
 // TileBiasIdentityAVX512 is the AVX512 tile epilogue BiasIdentity, for tiles of up to 32 columns:
 //
 // BiasIdentity stores z to C, z = c + bias[j].

@@ -182,6 +182,12 @@ type Sgemm struct {
 	// floats of each step of b. Nil where the path has none.
 	Narrow func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
 
+	// MicroRows and NarrowRows are Micro and Narrow reading A in place from a
+	// row-major matrix: a is row 0 of the tile at the first step, its MR rows as
+	// floats apart (all of them must exist), its steps one float apart. Nil
+	// where the path has none.
+	MicroRows, NarrowRows func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)
+
 	// FMAPeak runs n iterations of independent FMAs on registers,
 	// PeakFlops flops each, to measure the core's peak.
 	FMAPeak func(n int)

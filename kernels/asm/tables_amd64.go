@@ -48,6 +48,7 @@ const RowsMaxAVX2 = 16
 
 // SgemmAVX2 is the AVX2 path of Sgemm.
 var SgemmAVX2 = Sgemm{MR: 6, NR: 16, Micro: SgemmMicro6x16AVX2, Narrow: SgemmMicro6x8AVX2,
+	MicroRows: SgemmMicro6x16RowsAVX2, NarrowRows: SgemmMicro6x8RowsAVX2,
 	FMAPeak: FMAPeakAVX2, PeakFlops: 192,
 	CopyA: PackCopy6, CopyB: PackCopy16,
 	Tiles: Tiles{
@@ -112,6 +113,7 @@ const RowsMaxAVX512 = 32
 
 // SgemmAVX512 is the AVX512 path of Sgemm.
 var SgemmAVX512 = Sgemm{MR: 12, NR: 32, Micro: SgemmMicro12x32AVX512, Narrow: SgemmMicro12x16AVX512,
+	MicroRows: SgemmMicro12x32RowsAVX512, NarrowRows: SgemmMicro12x16RowsAVX512,
 	FMAPeak: FMAPeakAVX512, PeakFlops: 768,
 	CopyA: PackCopy12, CopyB: PackCopy32,
 	Tiles: Tiles{
