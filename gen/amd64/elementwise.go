@@ -559,6 +559,18 @@ func (g *lowering) op(idx int, op kernel.Op, env []operandOf) operandOf {
 		}
 	case kernel.OpScale2:
 		g.scale2(g.reg(A), g.reg(B), dst)
+	case kernel.OpScale2Normal:
+		if f.ISA.EVEX {
+			g.scale2(g.reg(A), g.reg(B), dst)
+			break
+		}
+		// 2^n's bits are (n + 127) << 23; a factor of 1 needs no product.
+		f.VCVTPS2DQ(g.reg(B), dst)
+		f.VPSLLD(operand.U8(23), dst, dst)
+		f.VPADDD(f.constMem(math.Float32bits(1)), dst, dst)
+		if A.r != nil || A.bits != math.Float32bits(1) {
+			f.VMULPS(g.reg(A), dst, dst)
+		}
 	case kernel.OpFMA, kernel.OpFNMA:
 		return g.fma(idx, op, env)
 	case kernel.OpLess:

@@ -130,7 +130,7 @@ func (g *lowering) constRanks() []uint32 {
 			}
 			note(g.body.Ops[v].Bits, i)
 		}
-		if op.Kind == kernel.OpScale2 {
+		if op.Kind == kernel.OpScale2 || op.Kind == kernel.OpScale2Normal {
 			note(one, i)
 		}
 	}
@@ -298,6 +298,8 @@ func (g *lowering) op(idx int, op kernel.Op, env []loc) loc {
 		return g.divNormal(op, env)
 	case kernel.OpScale2:
 		return g.scale2(op, env)
+	case kernel.OpScale2Normal:
+		return g.scale2Normal(op, env)
 	}
 	panic(fmt.Sprintf("arm64: cannot lower %v", op.Kind))
 }
@@ -430,6 +432,23 @@ func (g *lowering) divNormal(op kernel.Op, env []loc) loc {
 // float32 built as (k+127) << 23, p·2^n1 is exact and the second product
 // is the only rounding. FCVTZS is exact on the integral n (and gives 0
 // for NaN, whose p is NaN anyway).
+// scale2Normal is scale2 in one step, for 2^n normal: its bits are
+// (n << 23) + the bits of 1, and a factor of 1 needs no product.
+func (g *lowering) scale2Normal(op kernel.Op, env []loc) loc {
+	f := g.f
+	n := g.reg(env, op.B)
+	bias := g.constReg(one)
+	t := f.Vec()
+	f.FCVTZS(n, t)
+	f.VSHL(23, t, t)
+	f.VADD(bias, t, t)
+	if a := env[op.A]; !a.konst || a.bits != one {
+		f.FMUL(t, g.reg(env, op.A), t)
+	}
+	g.done(op, env)
+	return loc{r: t, owned: true}
+}
+
 func (g *lowering) scale2(op kernel.Op, env []loc) loc {
 	f := g.f
 	p, n := g.reg(env, op.A), g.reg(env, op.B)

@@ -21,30 +21,31 @@ type Value int
 type OpKind int
 
 const (
-	OpInput     OpKind = iota // the current vector of pointer argument In
-	OpScalar                  // scalar argument In, broadcast
-	OpConst                   // the 32-bit pattern Bits in every lane
-	OpAdd                     // A + B
-	OpSub                     // A − B
-	OpMul                     // A · B
-	OpDiv                     // A / B
-	OpDivNormal               // A / B, where B and 1/B are normal and A is finite or NaN
-	OpFMA                     // A·B + C, rounded once
-	OpFNMA                    // C − A·B, rounded once
-	OpMax                     // max(A, B), where B is never NaN and a NaN A is returned
-	OpMin                     // min(A, B), where B is never NaN and a NaN A is returned
-	OpRound                   // A rounded to the nearest integer, ties to even
-	OpSqrt                    // √A, correctly rounded
-	OpScale2                  // A · 2^B, B integral in [−150, 128], rounded once
-	OpAnd                     // bitwise A & B
-	OpOr                      // bitwise A | B
-	OpLess                    // mask: A < B (false when either is NaN)
-	OpSelect                  // Mask A ? B : C
+	OpInput        OpKind = iota // the current vector of pointer argument In
+	OpScalar                     // scalar argument In, broadcast
+	OpConst                      // the 32-bit pattern Bits in every lane
+	OpAdd                        // A + B
+	OpSub                        // A − B
+	OpMul                        // A · B
+	OpDiv                        // A / B
+	OpDivNormal                  // A / B, where B and 1/B are normal and A is finite or NaN
+	OpFMA                        // A·B + C, rounded once
+	OpFNMA                       // C − A·B, rounded once
+	OpMax                        // max(A, B), where B is never NaN and a NaN A is returned
+	OpMin                        // min(A, B), where B is never NaN and a NaN A is returned
+	OpRound                      // A rounded to the nearest integer, ties to even
+	OpSqrt                       // √A, correctly rounded
+	OpScale2                     // A · 2^B, B integral in [−150, 128], rounded once
+	OpScale2Normal               // A · 2^B, B integral in [−126, 127] (2^B normal), rounded once
+	OpAnd                        // bitwise A & B
+	OpOr                         // bitwise A | B
+	OpLess                       // mask: A < B (false when either is NaN)
+	OpSelect                     // Mask A ? B : C
 )
 
 var opNames = [...]string{
 	"input", "scalar", "const", "add", "sub", "mul", "div", "divnormal", "fma", "fnma",
-	"max", "min", "round", "sqrt", "scale2", "and", "or", "less", "select",
+	"max", "min", "round", "sqrt", "scale2", "scale2normal", "and", "or", "less", "select",
 }
 
 func (k OpKind) String() string { return opNames[k] }
@@ -164,9 +165,13 @@ func (b *Builder) Min(x, c Value) Value       { return b.emit(Op{Kind: OpMin, A:
 func (b *Builder) Round(x Value) Value        { return b.emit(Op{Kind: OpRound, A: x}) }
 func (b *Builder) Sqrt(x Value) Value         { return b.emit(Op{Kind: OpSqrt, A: x}) }
 func (b *Builder) Scale2(p, n Value) Value    { return b.emit(Op{Kind: OpScale2, A: p, B: n}) }
-func (b *Builder) And(x, y Value) Value       { return b.emit(Op{Kind: OpAnd, A: x, B: y}) }
-func (b *Builder) Or(x, y Value) Value        { return b.emit(Op{Kind: OpOr, A: x, B: y}) }
-func (b *Builder) Less(x, y Value) Value      { return b.emit(Op{Kind: OpLess, A: x, B: y}) }
+
+// Scale2Normal is Scale2 for n whose 2^n is normal, which one integer
+// step builds where Scale2 needs two.
+func (b *Builder) Scale2Normal(p, n Value) Value { return b.emit(Op{Kind: OpScale2Normal, A: p, B: n}) }
+func (b *Builder) And(x, y Value) Value          { return b.emit(Op{Kind: OpAnd, A: x, B: y}) }
+func (b *Builder) Or(x, y Value) Value           { return b.emit(Op{Kind: OpOr, A: x, B: y}) }
+func (b *Builder) Less(x, y Value) Value         { return b.emit(Op{Kind: OpLess, A: x, B: y}) }
 
 // Select is m ? x : y lane by lane; m must come from Less.
 func (b *Builder) Select(m, x, y Value) Value {

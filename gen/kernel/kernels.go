@@ -186,7 +186,7 @@ func Tanh(b *Builder, x Value) Value {
 	r := b.FNMA(n, b.Const(approx.Ln2Hi), a)
 	r = b.FNMA(n, b.Const(approx.Ln2Lo), r)
 	p := b.FMA(b.Mul(r, r), b.Horner(r, approx.Expm1Poly[:]), r)
-	s := b.Scale2(b.Const(1), n)
+	s := b.Scale2Normal(b.Const(1), n) // n is in [0, 27]
 	e := b.FMA(s, p, b.Sub(s, b.Const(1)))
 	t := b.DivNormal(e, b.Add(e, b.Const(2))) // e + 2 is in [2, 2^27]
 	return b.WithSignOf(b.Select(b.Less(ax, b.Const(approx.TanhTiny)), ax, t), x)

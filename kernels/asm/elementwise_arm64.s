@@ -1691,24 +1691,14 @@ TanhNEON_main:
 	VFMLA V15.S4, V22.S4, V21.S4
 	VFMLA V20.S4, V18.S4, V14.S4
 	VFMLA V21.S4, V19.S4, V15.S4
-	WORD  $0x4ea1ba13 // fcvtzs v19.4s, v16.4s
-	WORD  $0x4f3f0672 // sshr v18.4s, v19.4s, #1
-	VSUB  V18.S4, V19.S4, V19.S4
+	WORD  $0x4ea1ba12 // fcvtzs v18.4s, v16.4s
 	VSHL  $23, V18.S4, V18.S4
-	VSHL  $23, V19.S4, V19.S4
 	VADD  V0.S4, V18.S4, V18.S4
-	VADD  V0.S4, V19.S4, V19.S4
 	WORD  $0x6e32dc12 // fmul v18.4s, v0.4s, v18.4s
-	WORD  $0x6e33de52 // fmul v18.4s, v18.4s, v19.4s
-	WORD  $0x4ea1ba33 // fcvtzs v19.4s, v17.4s
-	WORD  $0x4f3f0670 // sshr v16.4s, v19.4s, #1
-	VSUB  V16.S4, V19.S4, V19.S4
+	WORD  $0x4ea1ba30 // fcvtzs v16.4s, v17.4s
 	VSHL  $23, V16.S4, V16.S4
-	VSHL  $23, V19.S4, V19.S4
 	VADD  V0.S4, V16.S4, V16.S4
-	VADD  V0.S4, V19.S4, V19.S4
 	WORD  $0x6e30dc10 // fmul v16.4s, v0.4s, v16.4s
-	WORD  $0x6e33de10 // fmul v16.4s, v16.4s, v19.4s
 	WORD  $0x4ea0d651 // fsub v17.4s, v18.4s, v0.4s
 	WORD  $0x4ea0d613 // fsub v19.4s, v16.4s, v0.4s
 	VFMLA V14.S4, V18.S4, V17.S4
@@ -1770,15 +1760,10 @@ TanhNEON_single:
 	FMOVQ 336(R3), F16
 	VFMLA V12.S4, V15.S4, V16.S4
 	VFMLA V16.S4, V14.S4, V12.S4
-	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
-	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
-	VSUB  V14.S4, V15.S4, V15.S4
+	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
-	VSHL  $23, V15.S4, V15.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	VADD  V0.S4, V15.S4, V15.S4
 	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
-	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -1822,15 +1807,10 @@ TanhNEON_tail:
 	FMOVQ 336(R3), F16
 	VFMLA V12.S4, V15.S4, V16.S4
 	VFMLA V16.S4, V14.S4, V12.S4
-	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
-	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
-	VSUB  V14.S4, V15.S4, V15.S4
+	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
-	VSHL  $23, V15.S4, V15.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	VADD  V0.S4, V15.S4, V15.S4
 	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
-	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s

@@ -2691,33 +2691,18 @@ TileBiasTanhNEON_full:
 	VFMLA V26.S4, V22.S4, V16.S4
 	VFMLA V27.S4, V23.S4, V17.S4
 	VFMLA V28.S4, V24.S4, V18.S4
-	WORD  $0x4ea1ba77 // fcvtzs v23.4s, v19.4s
-	WORD  $0x4f3f06f6 // sshr v22.4s, v23.4s, #1
-	VSUB  V22.S4, V23.S4, V23.S4
+	WORD  $0x4ea1ba76 // fcvtzs v22.4s, v19.4s
 	VSHL  $23, V22.S4, V22.S4
-	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V22.S4, V22.S4
-	VADD  V0.S4, V23.S4, V23.S4
 	WORD  $0x6e36dc16 // fmul v22.4s, v0.4s, v22.4s
-	WORD  $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	WORD  $0x4ea1ba97 // fcvtzs v23.4s, v20.4s
-	WORD  $0x4f3f06f3 // sshr v19.4s, v23.4s, #1
-	VSUB  V19.S4, V23.S4, V23.S4
+	WORD  $0x4ea1ba93 // fcvtzs v19.4s, v20.4s
 	VSHL  $23, V19.S4, V19.S4
-	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V19.S4, V19.S4
-	VADD  V0.S4, V23.S4, V23.S4
 	WORD  $0x6e33dc13 // fmul v19.4s, v0.4s, v19.4s
-	WORD  $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
-	WORD  $0x4ea1bab7 // fcvtzs v23.4s, v21.4s
-	WORD  $0x4f3f06f4 // sshr v20.4s, v23.4s, #1
-	VSUB  V20.S4, V23.S4, V23.S4
+	WORD  $0x4ea1bab4 // fcvtzs v20.4s, v21.4s
 	VSHL  $23, V20.S4, V20.S4
-	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V20.S4, V20.S4
-	VADD  V0.S4, V23.S4, V23.S4
 	WORD  $0x6e34dc14 // fmul v20.4s, v0.4s, v20.4s
-	WORD  $0x6e37de94 // fmul v20.4s, v20.4s, v23.4s
 	WORD  $0x4ea0d6d5 // fsub v21.4s, v22.4s, v0.4s
 	WORD  $0x4ea0d677 // fsub v23.4s, v19.4s, v0.4s
 	WORD  $0x4ea0d698 // fsub v24.4s, v20.4s, v0.4s
@@ -2803,15 +2788,10 @@ TileBiasTanhNEON_vec:
 	FMOVQ 304(R5), F16
 	VFMLA V12.S4, V15.S4, V16.S4
 	VFMLA V16.S4, V14.S4, V12.S4
-	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
-	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
-	VSUB  V14.S4, V15.S4, V15.S4
+	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
-	VSHL  $23, V15.S4, V15.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	VADD  V0.S4, V15.S4, V15.S4
 	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
-	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -2856,15 +2836,10 @@ TileBiasTanhNEON_col:
 	FMOVQ 304(R5), F16
 	VFMLA V12.S4, V15.S4, V16.S4
 	VFMLA V16.S4, V14.S4, V12.S4
-	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
-	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
-	VSUB  V14.S4, V15.S4, V15.S4
+	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
-	VSHL  $23, V15.S4, V15.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	VADD  V0.S4, V15.S4, V15.S4
 	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
-	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -2985,33 +2960,18 @@ TileBiasTanhZNEON_full:
 	VFMLA V26.S4, V22.S4, V16.S4
 	VFMLA V27.S4, V23.S4, V17.S4
 	VFMLA V28.S4, V24.S4, V18.S4
-	WORD  $0x4ea1ba77 // fcvtzs v23.4s, v19.4s
-	WORD  $0x4f3f06f6 // sshr v22.4s, v23.4s, #1
-	VSUB  V22.S4, V23.S4, V23.S4
+	WORD  $0x4ea1ba76 // fcvtzs v22.4s, v19.4s
 	VSHL  $23, V22.S4, V22.S4
-	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V22.S4, V22.S4
-	VADD  V0.S4, V23.S4, V23.S4
 	WORD  $0x6e36dc16 // fmul v22.4s, v0.4s, v22.4s
-	WORD  $0x6e37ded6 // fmul v22.4s, v22.4s, v23.4s
-	WORD  $0x4ea1ba97 // fcvtzs v23.4s, v20.4s
-	WORD  $0x4f3f06f3 // sshr v19.4s, v23.4s, #1
-	VSUB  V19.S4, V23.S4, V23.S4
+	WORD  $0x4ea1ba93 // fcvtzs v19.4s, v20.4s
 	VSHL  $23, V19.S4, V19.S4
-	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V19.S4, V19.S4
-	VADD  V0.S4, V23.S4, V23.S4
 	WORD  $0x6e33dc13 // fmul v19.4s, v0.4s, v19.4s
-	WORD  $0x6e37de73 // fmul v19.4s, v19.4s, v23.4s
-	WORD  $0x4ea1bab7 // fcvtzs v23.4s, v21.4s
-	WORD  $0x4f3f06f4 // sshr v20.4s, v23.4s, #1
-	VSUB  V20.S4, V23.S4, V23.S4
+	WORD  $0x4ea1bab4 // fcvtzs v20.4s, v21.4s
 	VSHL  $23, V20.S4, V20.S4
-	VSHL  $23, V23.S4, V23.S4
 	VADD  V0.S4, V20.S4, V20.S4
-	VADD  V0.S4, V23.S4, V23.S4
 	WORD  $0x6e34dc14 // fmul v20.4s, v0.4s, v20.4s
-	WORD  $0x6e37de94 // fmul v20.4s, v20.4s, v23.4s
 	WORD  $0x4ea0d6d5 // fsub v21.4s, v22.4s, v0.4s
 	WORD  $0x4ea0d677 // fsub v23.4s, v19.4s, v0.4s
 	WORD  $0x4ea0d698 // fsub v24.4s, v20.4s, v0.4s
@@ -3102,15 +3062,10 @@ TileBiasTanhZNEON_vec:
 	FMOVQ 304(R7), F16
 	VFMLA V12.S4, V15.S4, V16.S4
 	VFMLA V16.S4, V14.S4, V12.S4
-	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
-	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
-	VSUB  V14.S4, V15.S4, V15.S4
+	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
-	VSHL  $23, V15.S4, V15.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	VADD  V0.S4, V15.S4, V15.S4
 	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
-	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -3157,15 +3112,10 @@ TileBiasTanhZNEON_col:
 	FMOVQ 304(R7), F16
 	VFMLA V12.S4, V15.S4, V16.S4
 	VFMLA V16.S4, V14.S4, V12.S4
-	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
-	WORD  $0x4f3f05ee // sshr v14.4s, v15.4s, #1
-	VSUB  V14.S4, V15.S4, V15.S4
+	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
-	VSHL  $23, V15.S4, V15.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	VADD  V0.S4, V15.S4, V15.S4
 	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
-	WORD  $0x6e2fddce // fmul v14.4s, v14.4s, v15.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
