@@ -57,7 +57,7 @@ func (p *Impl) String() string { return p.name }
 var knownPaths = []string{"avx512", "avx2", "neon", "generic"}
 
 var generic = &Impl{name: "generic", ew: elementwiseGeneric,
-	gm: newGemmPath(4, 4, sgemmMicroGeneric, packers{}), tiles: genericTiles}
+	gm: newGemmPath(genericMR, genericNR, genericMicro, packers{}), tiles: genericTiles}
 
 // paths lists every path this CPU can run, best first; the last is always
 // the generic one. It is filled at init and never changed.
