@@ -250,7 +250,7 @@ var directMaxN = -1 // -1: at most one panel, NR columns
 // aInPlace reports whether block reads A in place for a part of C of n
 // columns.
 func (g *gemmPath) aInPlace(x *gemmArgs, n int) bool {
-	if !x.tA && g.microRows == nil {
+	if !x.tA && (g.microRows == nil || g.narrow != nil && g.narrowRows == nil) {
 		return false
 	}
 	if directMaxN < 0 {

@@ -5,7 +5,8 @@ import "unsafe"
 // The pure-Go micro-kernels hold their tile in local accumulators, which
 // pay only while the compiler keeps them in registers: 4×4 where there are
 // 32 floating-point registers (arm64, riscv64, ppc64le), 3×3 where there
-// are 16 (amd64, of which Go keeps X15 zero). There 16 accumulators and
+// are 16 (amd64, of which Go keeps X15 zero; 386, with 8, spills either
+// way and was not measured). There 16 accumulators and
 // the values of a step do not fit, and the compiler, which computes a
 // step's products before adding any, spilled most of them; the 3×3 tile
 // spills fewer and ran 1.2 to 1.6 times as fast (NN 256 and 512 and the
@@ -47,17 +48,23 @@ func sgemmMicroGeneric(kc int, a *float32, as int, b *float32, bs int, c *float3
 			c33 += a3 * b3
 		}
 	}
-	tile := [MR][NR]float32{
-		{c00, c01, c02, c03},
-		{c10, c11, c12, c13},
-		{c20, c21, c22, c23},
-		{c30, c31, c32, c33},
+	tile := [MR * NR]float32{
+		c00, c01, c02, c03,
+		c10, c11, c12, c13,
+		c20, c21, c22, c23,
+		c30, c31, c32, c33,
 	}
+	storeTile(tile[:], NR, c, ldc, mr, nr, alpha, beta)
+}
+
+// storeTile writes alpha·t + beta·C to the mr×nr corner of the tile at c,
+// t holding the tile's rows nt floats apart; beta = 0 leaves C unread.
+func storeTile(t []float32, nt int, c *float32, ldc, mr, nr int, alpha, beta float32) {
 	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
 	for i := 0; i < mr; i++ {
 		row := cs[i*ldc : i*ldc+nr]
 		for j := range row {
-			v := alpha * tile[i][j]
+			v := alpha * t[i*nt+j]
 			if beta != 0 {
 				v += beta * row[j]
 			}
@@ -74,22 +81,12 @@ func sgemmMicroGeneric3(kc int, a *float32, as int, b *float32, bs int, c *float
 	if kc > 0 {
 		t = sum3x3(kc, a, as, b, bs)
 	}
-	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
-	for i := 0; i < mr; i++ {
-		row := cs[i*ldc : i*ldc+nr]
-		for j := range row {
-			v := alpha * t[i*NR+j]
-			if beta != 0 {
-				v += beta * row[j]
-			}
-			row[j] = v
-		}
-	}
+	storeTile(t[:], NR, c, ldc, mr, nr, alpha, beta)
 }
 
 // sum3x3 is the k loop of sgemmMicroGeneric3, on its own so that alpha and
-// beta do not hold two of the 15 registers it needs: 9 accumulators, 3
-// values of b, one of a and a product.
+// beta do not hold two of the 15 registers: it needs 9 accumulators, 3
+// values of b, one of a and a product at least.
 //
 //go:noinline
 func sum3x3(kc int, a *float32, as int, b *float32, bs int) [9]float32 {

@@ -343,3 +343,65 @@ func TestSgemmInPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestGenericMicroKernels checks both pure-Go micro-kernels directly, on
+// every architecture: each build's generic path runs only one of them
+// (specials and edge tiles go through TestSgemm). Bound: kc products and
+// sums, alpha and beta, each rounded once: (kc + 3)·ε relative to
+// Σ|alpha·a·b| + |beta·c|.
+func TestGenericMicroKernels(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 21))
+	for _, k := range []struct {
+		name   string
+		mr, nr int
+		f      func(int, *float32, int, *float32, int, *float32, int, int, int, float32, float32)
+	}{{"4x4", 4, 4, sgemmMicroGeneric}, {"3x3", 3, 3, sgemmMicroGeneric3}} {
+		for _, kc := range []int{0, 1, 2, 7, 33} {
+			for mr := 1; mr <= k.mr; mr++ {
+				for nr := 1; nr <= k.nr; nr++ {
+					for _, ab := range [][2]float32{{1, 0}, {0.5, 1}, {-1, -0.5}} {
+						alpha, beta := ab[0], ab[1]
+						as, bs, ldc := k.mr+r.IntN(3), k.nr+r.IntN(3), k.nr+1+r.IntN(4)
+						a := make([]float32, max(kc-1, 0)*as+k.mr)
+						b := make([]float32, max(kc-1, 0)*bs+k.nr)
+						for i := range a {
+							a[i] = float32(r.NormFloat64())
+						}
+						for i := range b {
+							b[i] = float32(r.NormFloat64())
+						}
+						c, buf := guarded(k.mr*ldc, 5)
+						for i := range c {
+							c[i] = float32(r.NormFloat64())
+						}
+						c0 := slices.Clone(c)
+						k.f(kc, &a[0], as, &b[0], bs, &c[0], ldc, mr, nr, alpha, beta)
+						checkGuards(t, buf, 5, len(c))
+						for i := 0; i < k.mr; i++ {
+							for j := 0; j < ldc; j++ {
+								got := float64(c[i*ldc+j])
+								if i >= mr || j >= nr {
+									if !sameBits(c[i*ldc+j], c0[i*ldc+j]) {
+										t.Fatalf("%s kc=%d mr=%d nr=%d: C[%d][%d] outside the tile written", k.name, kc, mr, nr, i, j)
+									}
+									continue
+								}
+								var s, abs float64
+								for p := 0; p < kc; p++ {
+									v := float64(a[p*as+i]) * float64(b[p*bs+j])
+									s, abs = s+v, abs+math.Abs(v)
+								}
+								want := float64(alpha)*s + float64(beta)*float64(c0[i*ldc+j])
+								bound := float64(kc+3) * 0x1p-24 * (math.Abs(float64(alpha))*abs + math.Abs(float64(beta)*float64(c0[i*ldc+j])))
+								if math.IsNaN(want) || math.Abs(got-want) > bound {
+									t.Fatalf("%s kc=%d mr=%d nr=%d alpha=%v beta=%v: C[%d][%d] = %v, want %v within %g",
+										k.name, kc, mr, nr, alpha, beta, i, j, got, want, bound)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

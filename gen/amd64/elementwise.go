@@ -273,7 +273,7 @@ func needsReg(op kernel.Op, v kernel.Value) bool {
 	switch op.Kind {
 	case kernel.OpMax, kernel.OpMin:
 		return v == op.B
-	case kernel.OpSub, kernel.OpDiv, kernel.OpDivNormal:
+	case kernel.OpSub, kernel.OpDiv, kernel.OpDivNormal, kernel.OpScale2, kernel.OpScale2Normal:
 		return v == op.A
 	case kernel.OpSelect:
 		return v == op.C
@@ -519,16 +519,15 @@ func (g *lowering) op(idx int, op kernel.Op, env []operandOf) operandOf {
 		commutative(f.VMULPS, f.VMULPS_BCST)
 	case kernel.OpSub:
 		binary(f.VSUBPS, f.VSUBPS_BCST, A, B)
-	case kernel.OpDiv:
+	case kernel.OpDiv, kernel.OpDivNormal:
+		// DivNormal too is a division, not a refined VRCP14PS: on Zen 4
+		// the divider runs beside the FMA pipes, which exp already fills,
+		// and the refinement's three FMA-pipe operations cost more
+		// (Sigmoid 32 KiB 16% faster, 64 MiB 69% → 75% of copy in one
+		// A/B run). Measured on Zen 4 only: on Intel's AVX-512 cores,
+		// whose zmm VDIVPS issues about every 10 cycles, the refinement
+		// may be the faster.
 		binary(f.VDIVPS, f.VDIVPS_BCST, A, B)
-	case kernel.OpDivNormal:
-		// A division, not a refined VRCP14PS: on Zen 4 the divider runs
-		// beside the FMA pipes, which exp already fills, and the
-		// reciprocal's three refining operations cost more than the
-		// division's latency (Sigmoid at 64 MiB: 63% → 77% of copy).
-		// On Intel's AVX-512 cores a zmm VDIVPS issues every 10 cycles,
-		// about what the refinement costs on their two 512-bit FMA ports.
-		binary(f.VDIVPS, nil, A, B)
 	case kernel.OpAnd:
 		if f.ISA.EVEX {
 			commutative(f.VPANDD, f.VPANDD_BCST)
@@ -568,7 +567,7 @@ func (g *lowering) op(idx int, op kernel.Op, env []operandOf) operandOf {
 		f.VCVTPS2DQ(g.reg(B), dst)
 		f.VPSLLD(operand.U8(23), dst, dst)
 		f.VPADDD(f.constMem(math.Float32bits(1)), dst, dst)
-		if A.r != nil || A.bits != math.Float32bits(1) {
+		if a := g.body.Ops[op.A]; a.Kind != kernel.OpConst || a.Bits != math.Float32bits(1) {
 			f.VMULPS(g.reg(A), dst, dst)
 		}
 	case kernel.OpFMA, kernel.OpFNMA:

@@ -113,7 +113,11 @@ func (s *shortRows) setup(n reg.Register, two string, sums bool) {
 	f.MOVQ(n, s.nbytes)
 	f.SHLQ(operand.U8(2), s.nbytes)
 	f.Comment("The mask of a row's last vector, for rows of one vector and of two.")
-	s.masks = f.columnMasks(n, 2) // min(n, lanes) lanes, then n − lanes
+	if f.ISA.EVEX {
+		s.masks = f.columnMasks(n, 2) // min(n, lanes) lanes, then n − lanes
+	} else {
+		s.masks = f.columnMasks(n, 1) // rows of two vectors overlap instead
+	}
 	if sums && !f.ISA.EVEX {
 		// The last min(n−8, 0…8) lanes: 8 int32 at index n − 8 (clamped)
 		// of 8 zeros then 8 all-ones.
@@ -134,8 +138,11 @@ func (s *shortRows) setup(n reg.Register, two string, sums bool) {
 
 // butterfly leaves op(all lanes of src) in every lane of a new register,
 // in log2(lanes) steps of a shuffle and op, each lane combining the same
-// values (in a different order, which max and + do not see) so that every
-// lane gets the same bits.
+// values in a different order: + and max of numbers give every lane the
+// same bits. With a NaN in the row the lanes of the maximum may differ
+// (VMAXPS returns one operand or the other), but the NaN element's
+// exponential is NaN whatever it subtracts, and it reaches every lane of
+// the sum, so the row's outputs and its stats[2r+1] are NaN.
 func (f *File) butterfly(src reg.VecVirtual, op func(a, b, dst operand.Op)) reg.VecVirtual {
 	t, v := f.vec(), f.vec()
 	step := func(shuffle func()) {

@@ -427,11 +427,6 @@ func (g *lowering) divNormal(op kernel.Op, env []loc) loc {
 	return loc{r: q, owned: true}
 }
 
-// scale2 lowers p·2^n for integral n in [−150, 128], rounded once: with
-// n1 = n>>1 and n2 = n − n1, both in [−75, 64] where 2^k is a normal
-// float32 built as (k+127) << 23, p·2^n1 is exact and the second product
-// is the only rounding. FCVTZS is exact on the integral n (and gives 0
-// for NaN, whose p is NaN anyway).
 // scale2Normal is scale2 in one step, for 2^n normal: its bits are
 // (n << 23) + the bits of 1, and a factor of 1 needs no product.
 func (g *lowering) scale2Normal(op kernel.Op, env []loc) loc {
@@ -442,13 +437,18 @@ func (g *lowering) scale2Normal(op kernel.Op, env []loc) loc {
 	f.FCVTZS(n, t)
 	f.VSHL(23, t, t)
 	f.VADD(bias, t, t)
-	if a := env[op.A]; !a.konst || a.bits != one {
+	if a := g.body.Ops[op.A]; a.Kind != kernel.OpConst || a.Bits != one {
 		f.FMUL(t, g.reg(env, op.A), t)
 	}
 	g.done(op, env)
 	return loc{r: t, owned: true}
 }
 
+// scale2 lowers p·2^n for integral n in [−150, 128], rounded once: with
+// n1 = n>>1 and n2 = n − n1, both in [−75, 64] where 2^k is a normal
+// float32 built as (k+127) << 23, p·2^n1 is exact and the second product
+// is the only rounding. FCVTZS is exact on the integral n (and gives 0
+// for NaN, whose p is NaN anyway).
 func (g *lowering) scale2(op kernel.Op, env []loc) loc {
 	f := g.f
 	p, n := g.reg(env, op.A), g.reg(env, op.B)

@@ -4,8 +4,9 @@ package kernel
 // vectors each (a classifier's output layer of 10 classes), one row after
 // another, instead of calling a kernel per pass over each row: the row
 // stays in registers from its load to its store, and its reductions
-// across lanes are shuffles. A backend that has none leaves their table
-// entries nil; package kernels then falls back to its per-row passes.
+// across lanes are shuffles. Only the amd64 backend has them; package
+// kernels knows which paths do (shortRows) and runs its per-row passes
+// on the others.
 
 // SoftmaxRowsSignature is the Go signature of SoftmaxRows: for each of
 // rows rows of n elements at x (1 ≤ n ≤ 2·lanes), m = max(row),
@@ -18,9 +19,10 @@ const SoftmaxRowsSignature = "func(dst, x, stats *float32, rows, n int, scale fl
 const SubRowsSignature = "func(dst, x, c *float32, rows, n int)"
 
 // SoftmaxRowsBody is what SoftmaxRows computes on each vector of a row:
-// e^(x − m), with m the row's maximum in every lane. x − m is ≤ 0 or NaN,
-// so exp needs no upper clamp; every result is that of the ExpSubSum
-// kernel, which clamps both ends.
+// e^(x − m), with m the row's maximum in every lane. In a row of numbers
+// x − m is ≤ 0, so exp needs no upper clamp, and every result is that of
+// the ExpSubSum kernel, which clamps both ends; in a row with a NaN the
+// sum is NaN, and so is every output, whatever the other lanes computed.
 func SoftmaxRowsBody() *Body {
 	b := &Builder{}
 	return b.Finish(expNonPositive(b, b.Sub(b.Input(0), b.Input(1))))

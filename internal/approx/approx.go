@@ -37,9 +37,9 @@ const (
 	ExpMax float32 = 89
 	ExpMin float32 = -104
 
-	// TanhTiny is where tanh x stops rounding to x: below it x³/3 is under
-	// a third of x's ULP, and tanh returns x itself, as it must there (the
-	// quotient would be a rounding or two off).
+	// TanhTiny bounds where tanh returns x itself: below it x³/3 is under
+	// a third of x's ULP, so tanh x rounds to x (as it does up to about
+	// 1.44·2^-12), where the quotient could be a rounding or two off.
 	TanhTiny float32 = 0x1p-12
 
 	// TanhMax bounds |x| before tanh: tanh x rounds to 1 in float32 for

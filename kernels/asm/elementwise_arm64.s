@@ -1694,11 +1694,9 @@ TanhNEON_main:
 	WORD  $0x4ea1ba12 // fcvtzs v18.4s, v16.4s
 	VSHL  $23, V18.S4, V18.S4
 	VADD  V0.S4, V18.S4, V18.S4
-	WORD  $0x6e32dc12 // fmul v18.4s, v0.4s, v18.4s
 	WORD  $0x4ea1ba30 // fcvtzs v16.4s, v17.4s
 	VSHL  $23, V16.S4, V16.S4
 	VADD  V0.S4, V16.S4, V16.S4
-	WORD  $0x6e30dc10 // fmul v16.4s, v0.4s, v16.4s
 	WORD  $0x4ea0d651 // fsub v17.4s, v18.4s, v0.4s
 	WORD  $0x4ea0d613 // fsub v19.4s, v16.4s, v0.4s
 	VFMLA V14.S4, V18.S4, V17.S4
@@ -1763,7 +1761,6 @@ TanhNEON_single:
 	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -1810,7 +1807,6 @@ TanhNEON_tail:
 	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s

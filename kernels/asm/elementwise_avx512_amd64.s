@@ -2019,64 +2019,63 @@ TEXT ·TanhAVX512(SB), NOSPLIT, $0-24
 	MOVQ         x+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS c4111999a<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
 	XORQ         BX, BX
 
 	// 2 vectors at a time.
 TanhAVX512_main:
 	CMPQ              DX, $0x00000020
 	JL                TanhAVX512_single
-	VMOVUPS           (CX)(BX*4), Z1
-	VMOVUPS           64(CX)(BX*4), Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z3
+	VMOVUPS           (CX)(BX*4), Z2
+	VMOVUPS           64(CX)(BX*4), Z3
 	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z4
-	VMINPS            Z3, Z0, Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z5
 	VMINPS            Z4, Z0, Z4
-	VADDPS            Z3, Z3, Z9
+	VMINPS            Z5, Z0, Z5
 	VADDPS            Z4, Z4, Z10
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VADDPS            Z5, Z5, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VRNDSCALEPS       $0x00, Z11, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VRNDSCALEPS       $0x00, Z13, Z13
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VMULPS            Z9, Z9, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
 	VMULPS            Z10, Z10, Z14
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VMULPS            Z11, Z11, Z15
 	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
 	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
-	VFMADD231PS       Z15, Z13, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z11, Z17
 	VFMADD231PS       Z16, Z14, Z10
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z11, Z13, Z11
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z12, Z13, Z12
-	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
-	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
-	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z17, Z15, Z11
+	VSCALEFPS         Z12, Z1, Z12
+	VSCALEFPS         Z13, Z1, Z13
+	VSUBPS            Z1, Z12, Z14
+	VSUBPS            Z1, Z13, Z15
 	VFMADD231PS       Z10, Z12, Z14
-	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VFMADD231PS       Z11, Z13, Z15
 	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
-	VDIVPS            Z9, Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z15, Z11
 	VDIVPS            Z10, Z14, Z10
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K1
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z4, K2
-	VBLENDMPS         Z3, Z9, K1, Z5
-	VBLENDMPS         Z4, Z10, K2, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
+	VDIVPS            Z11, Z15, Z11
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z5, K2
+	VBLENDMPS         Z4, Z10, K1, Z6
+	VBLENDMPS         Z5, Z11, K2, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPORD             Z1, Z5, Z1
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPORD             Z2, Z6, Z2
-	VMOVUPS           Z1, (AX)(BX*4)
-	VMOVUPS           Z2, 64(AX)(BX*4)
+	VPORD             Z3, Z7, Z3
+	VMOVUPS           Z2, (AX)(BX*4)
+	VMOVUPS           Z3, 64(AX)(BX*4)
 	ADDQ              $0x00000020, BX
 	SUBQ              $0x00000020, DX
 	JMP               TanhAVX512_main
@@ -2085,10 +2084,45 @@ TanhAVX512_main:
 TanhAVX512_single:
 	CMPQ              DX, $0x00000010
 	JL                TanhAVX512_tail
-	VMOVUPS           (CX)(BX*4), Z1
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
-	VMINPS            Z2, Z0, Z2
-	VADDPS            Z2, Z2, Z3
+	VMOVUPS           (CX)(BX*4), Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z3
+	VADDPS            Z3, Z3, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
+	VMULPS            Z4, Z4, Z6
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z7
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z4, Z7
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z4, Z7
+	VFMADD231PS       Z7, Z6, Z4
+	VSCALEFPS         Z5, Z1, Z5
+	VSUBPS            Z1, Z5, Z6
+	VFMADD231PS       Z4, Z5, Z6
+	VADDPS.BCST       c40000000<>+0(SB), Z6, Z4
+	VDIVPS            Z4, Z6, Z4
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K1
+	VBLENDMPS         Z3, Z4, K1, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z8, Z2
+	VMOVUPS           Z2, (AX)(BX*4)
+	ADDQ              $0x00000010, BX
+	SUBQ              $0x00000010, DX
+	JMP               TanhAVX512_single
+
+	// The last n < lanes elements, under a mask.
+TanhAVX512_tail:
+	TESTQ             DX, DX
+	JZ                TanhAVX512_done
+	LEAQ              tailmask<>+0(SB), SI
+	KMOVW             (SI)(DX*2), K1
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z0
+	VADDPS            Z0, Z0, Z3
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
 	VRNDSCALEPS       $0x00, Z4, Z4
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
@@ -2100,52 +2134,15 @@ TanhAVX512_single:
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z3, Z6
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z3, Z6
 	VFMADD231PS       Z6, Z5, Z3
-	VBROADCASTSS      c3f800000<>+0(SB), Z5
-	VSCALEFPS         Z4, Z5, Z4
-	VSUBPS.BCST       c3f800000<>+0(SB), Z4, Z5
-	VFMADD231PS       Z3, Z4, Z5
-	VADDPS.BCST       c40000000<>+0(SB), Z5, Z3
-	VDIVPS            Z3, Z5, Z3
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z2, K1
-	VBLENDMPS         Z2, Z3, K1, Z7
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
-	VPORD             Z1, Z7, Z1
-	VMOVUPS           Z1, (AX)(BX*4)
-	ADDQ              $0x00000010, BX
-	SUBQ              $0x00000010, DX
-	JMP               TanhAVX512_single
-
-	// The last n < lanes elements, under a mask.
-TanhAVX512_tail:
-	TESTQ             DX, DX
-	JZ                TanhAVX512_done
-	LEAQ              tailmask<>+0(SB), SI
-	KMOVW             (SI)(DX*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z1
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
-	VMINPS            Z2, Z0, Z0
-	VADDPS            Z0, Z0, Z2
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
-	VRNDSCALEPS       $0x00, Z3, Z3
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VMULPS            Z2, Z2, Z4
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z5
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z2, Z5
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z2, Z5
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z2, Z5
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z2, Z5
-	VFMADD231PS       Z5, Z4, Z2
-	VBROADCASTSS      c3f800000<>+0(SB), Z4
-	VSCALEFPS         Z3, Z4, Z3
-	VSUBPS.BCST       c3f800000<>+0(SB), Z3, Z4
-	VFMADD231PS       Z2, Z3, Z4
-	VADDPS.BCST       c40000000<>+0(SB), Z4, Z2
-	VDIVPS            Z2, Z4, Z2
+	VSCALEFPS         Z4, Z1, Z4
+	VSUBPS            Z1, Z4, Z1
+	VFMADD231PS       Z3, Z4, Z1
+	VADDPS.BCST       c40000000<>+0(SB), Z1, Z3
+	VDIVPS            Z3, Z1, Z1
 	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z0, K2
-	VBLENDMPS         Z0, Z2, K2, Z8
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z0
-	VPORD             Z0, Z8, Z0
+	VBLENDMPS         Z0, Z1, K2, Z9
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
+	VPORD             Z0, Z9, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 TanhAVX512_done:
@@ -2187,6 +2184,7 @@ TEXT ·TanhStreamAVX512(SB), NOSPLIT, $0-24
 	MOVQ         x+8(FP), CX
 	MOVQ         n+16(FP), DX
 	VBROADCASTSS c4111999a<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
 	XORQ         BX, BX
 
 	// Up to the output's first aligned vector, under a mask.
@@ -2200,32 +2198,31 @@ TEXT ·TanhStreamAVX512(SB), NOSPLIT, $0-24
 	JZ                TanhStreamAVX512_aligned
 	LEAQ              tailmask<>+0(SB), DI
 	KMOVW             (DI)(SI*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z1
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
-	VMINPS            Z2, Z0, Z2
-	VADDPS            Z2, Z2, Z8
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z8, Z9
-	VRNDSCALEPS       $0x00, Z9, Z9
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z9, Z8
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z9, Z8
-	VMULPS            Z8, Z8, Z10
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z11
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z8, Z11
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z8, Z11
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z8, Z11
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z8, Z11
-	VFMADD231PS       Z11, Z10, Z8
-	VBROADCASTSS      c3f800000<>+0(SB), Z10
-	VSCALEFPS         Z9, Z10, Z9
-	VSUBPS.BCST       c3f800000<>+0(SB), Z9, Z10
-	VFMADD231PS       Z8, Z9, Z10
-	VADDPS.BCST       c40000000<>+0(SB), Z10, Z8
-	VDIVPS            Z8, Z10, Z8
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z2, K2
-	VBLENDMPS         Z2, Z8, K2, Z3
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
-	VPORD             Z1, Z3, Z1
-	VMOVUPS           Z1, K1, (AX)(BX*4)
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z3
+	VADDPS            Z3, Z3, Z9
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z10
+	VRNDSCALEPS       $0x00, Z10, Z10
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z10, Z9
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z10, Z9
+	VMULPS            Z9, Z9, Z11
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z12
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z12
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z12
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z12
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z12
+	VFMADD231PS       Z12, Z11, Z9
+	VSCALEFPS         Z10, Z1, Z10
+	VSUBPS            Z1, Z10, Z11
+	VFMADD231PS       Z9, Z10, Z11
+	VADDPS.BCST       c40000000<>+0(SB), Z11, Z9
+	VDIVPS            Z9, Z11, Z9
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K2
+	VBLENDMPS         Z3, Z9, K2, Z4
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z4, Z2
+	VMOVUPS           Z2, K1, (AX)(BX*4)
 	MOVQ              SI, BX
 	SUBQ              SI, DX
 
@@ -2234,58 +2231,56 @@ TanhStreamAVX512_aligned:
 TanhStreamAVX512_main:
 	CMPQ              DX, $0x00000020
 	JL                TanhStreamAVX512_single
-	VMOVUPS           (CX)(BX*4), Z1
-	VMOVUPS           64(CX)(BX*4), Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z3
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z8
-	VMINPS            Z3, Z0, Z3
-	VMINPS            Z8, Z0, Z8
-	VADDPS            Z3, Z3, Z9
-	VADDPS            Z8, Z8, Z10
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VMOVUPS           (CX)(BX*4), Z2
+	VMOVUPS           64(CX)(BX*4), Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z4
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z9
+	VMINPS            Z4, Z0, Z4
+	VMINPS            Z9, Z0, Z9
+	VADDPS            Z4, Z4, Z10
+	VADDPS            Z9, Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VRNDSCALEPS       $0x00, Z11, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VRNDSCALEPS       $0x00, Z13, Z13
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VMULPS            Z9, Z9, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
 	VMULPS            Z10, Z10, Z14
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VMULPS            Z11, Z11, Z15
 	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
 	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
-	VFMADD231PS       Z15, Z13, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z11, Z17
 	VFMADD231PS       Z16, Z14, Z10
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z11, Z13, Z11
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z12, Z13, Z12
-	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
-	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
-	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z17, Z15, Z11
+	VSCALEFPS         Z12, Z1, Z12
+	VSCALEFPS         Z13, Z1, Z13
+	VSUBPS            Z1, Z12, Z14
+	VSUBPS            Z1, Z13, Z15
 	VFMADD231PS       Z10, Z12, Z14
-	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VFMADD231PS       Z11, Z13, Z15
 	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
-	VDIVPS            Z9, Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z15, Z11
 	VDIVPS            Z10, Z14, Z10
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K1
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K2
-	VBLENDMPS         Z3, Z9, K1, Z4
-	VBLENDMPS         Z8, Z10, K2, Z5
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
+	VDIVPS            Z11, Z15, Z11
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z4, K1
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z9, K2
+	VBLENDMPS         Z4, Z10, K1, Z5
+	VBLENDMPS         Z9, Z11, K2, Z6
 	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPORD             Z1, Z4, Z1
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
 	VPORD             Z2, Z5, Z2
-	VMOVNTPS          Z1, (AX)(BX*4)
-	VMOVNTPS          Z2, 64(AX)(BX*4)
+	VPORD             Z3, Z6, Z3
+	VMOVNTPS          Z2, (AX)(BX*4)
+	VMOVNTPS          Z3, 64(AX)(BX*4)
 	ADDQ              $0x00000020, BX
 	SUBQ              $0x00000020, DX
 	JMP               TanhStreamAVX512_main
@@ -2294,32 +2289,31 @@ TanhStreamAVX512_main:
 TanhStreamAVX512_single:
 	CMPQ              DX, $0x00000010
 	JL                TanhStreamAVX512_tail
-	VMOVUPS           (CX)(BX*4), Z1
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
-	VMINPS            Z2, Z0, Z2
-	VADDPS            Z2, Z2, Z3
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
-	VRNDSCALEPS       $0x00, Z4, Z4
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
-	VMULPS            Z3, Z3, Z5
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z8
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z3, Z8
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z3, Z8
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z3, Z8
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z3, Z8
-	VFMADD231PS       Z8, Z5, Z3
-	VBROADCASTSS      c3f800000<>+0(SB), Z5
-	VSCALEFPS         Z4, Z5, Z4
-	VSUBPS.BCST       c3f800000<>+0(SB), Z4, Z5
-	VFMADD231PS       Z3, Z4, Z5
-	VADDPS.BCST       c40000000<>+0(SB), Z5, Z3
-	VDIVPS            Z3, Z5, Z3
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z2, K1
-	VBLENDMPS         Z2, Z3, K1, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z1
-	VPORD             Z1, Z6, Z1
-	VMOVNTPS          Z1, (AX)(BX*4)
+	VMOVUPS           (CX)(BX*4), Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z3
+	VADDPS            Z3, Z3, Z4
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z5
+	VRNDSCALEPS       $0x00, Z5, Z5
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z5, Z4
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z5, Z4
+	VMULPS            Z4, Z4, Z6
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z4, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z4, Z9
+	VFMADD231PS       Z9, Z6, Z4
+	VSCALEFPS         Z5, Z1, Z5
+	VSUBPS            Z1, Z5, Z6
+	VFMADD231PS       Z4, Z5, Z6
+	VADDPS.BCST       c40000000<>+0(SB), Z6, Z4
+	VDIVPS            Z4, Z6, Z4
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K1
+	VBLENDMPS         Z3, Z4, K1, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
+	VPORD             Z2, Z7, Z2
+	VMOVNTPS          Z2, (AX)(BX*4)
 	ADDQ              $0x00000010, BX
 	SUBQ              $0x00000010, DX
 	JMP               TanhStreamAVX512_single
@@ -2330,31 +2324,30 @@ TanhStreamAVX512_tail:
 	JZ                TanhStreamAVX512_done
 	LEAQ              tailmask<>+0(SB), SI
 	KMOVW             (SI)(DX*2), K1
-	VMOVUPS.Z         (CX)(BX*4), K1, Z1
-	VPANDD.BCST       c7fffffff<>+0(SB), Z1, Z2
-	VMINPS            Z2, Z0, Z0
-	VADDPS            Z0, Z0, Z2
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z2, Z3
-	VRNDSCALEPS       $0x00, Z3, Z3
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z3, Z2
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z3, Z2
-	VMULPS            Z2, Z2, Z4
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z5
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z2, Z5
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z2, Z5
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z2, Z5
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z2, Z5
-	VFMADD231PS       Z5, Z4, Z2
-	VBROADCASTSS      c3f800000<>+0(SB), Z4
-	VSCALEFPS         Z3, Z4, Z3
-	VSUBPS.BCST       c3f800000<>+0(SB), Z3, Z4
-	VFMADD231PS       Z2, Z3, Z4
-	VADDPS.BCST       c40000000<>+0(SB), Z4, Z2
-	VDIVPS            Z2, Z4, Z2
+	VMOVUPS.Z         (CX)(BX*4), K1, Z2
+	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
+	VMINPS            Z3, Z0, Z0
+	VADDPS            Z0, Z0, Z3
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z3, Z4
+	VRNDSCALEPS       $0x00, Z4, Z4
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z4, Z3
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z4, Z3
+	VMULPS            Z3, Z3, Z5
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z6
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z3, Z6
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z3, Z6
+	VFMADD231PS       Z6, Z5, Z3
+	VSCALEFPS         Z4, Z1, Z4
+	VSUBPS            Z1, Z4, Z1
+	VFMADD231PS       Z3, Z4, Z1
+	VADDPS.BCST       c40000000<>+0(SB), Z1, Z3
+	VDIVPS            Z3, Z1, Z1
 	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z0, K2
-	VBLENDMPS         Z0, Z2, K2, Z7
-	VPANDD.BCST       c80000000<>+0(SB), Z1, Z0
-	VPORD             Z0, Z7, Z0
+	VBLENDMPS         Z0, Z1, K2, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z2, Z0
+	VPORD             Z0, Z8, Z0
 	VMOVUPS           Z0, K1, (AX)(BX*4)
 
 TanhStreamAVX512_done:

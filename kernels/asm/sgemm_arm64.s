@@ -2694,15 +2694,12 @@ TileBiasTanhNEON_full:
 	WORD  $0x4ea1ba76 // fcvtzs v22.4s, v19.4s
 	VSHL  $23, V22.S4, V22.S4
 	VADD  V0.S4, V22.S4, V22.S4
-	WORD  $0x6e36dc16 // fmul v22.4s, v0.4s, v22.4s
 	WORD  $0x4ea1ba93 // fcvtzs v19.4s, v20.4s
 	VSHL  $23, V19.S4, V19.S4
 	VADD  V0.S4, V19.S4, V19.S4
-	WORD  $0x6e33dc13 // fmul v19.4s, v0.4s, v19.4s
 	WORD  $0x4ea1bab4 // fcvtzs v20.4s, v21.4s
 	VSHL  $23, V20.S4, V20.S4
 	VADD  V0.S4, V20.S4, V20.S4
-	WORD  $0x6e34dc14 // fmul v20.4s, v0.4s, v20.4s
 	WORD  $0x4ea0d6d5 // fsub v21.4s, v22.4s, v0.4s
 	WORD  $0x4ea0d677 // fsub v23.4s, v19.4s, v0.4s
 	WORD  $0x4ea0d698 // fsub v24.4s, v20.4s, v0.4s
@@ -2791,7 +2788,6 @@ TileBiasTanhNEON_vec:
 	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -2839,7 +2835,6 @@ TileBiasTanhNEON_col:
 	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -2963,15 +2958,12 @@ TileBiasTanhZNEON_full:
 	WORD  $0x4ea1ba76 // fcvtzs v22.4s, v19.4s
 	VSHL  $23, V22.S4, V22.S4
 	VADD  V0.S4, V22.S4, V22.S4
-	WORD  $0x6e36dc16 // fmul v22.4s, v0.4s, v22.4s
 	WORD  $0x4ea1ba93 // fcvtzs v19.4s, v20.4s
 	VSHL  $23, V19.S4, V19.S4
 	VADD  V0.S4, V19.S4, V19.S4
-	WORD  $0x6e33dc13 // fmul v19.4s, v0.4s, v19.4s
 	WORD  $0x4ea1bab4 // fcvtzs v20.4s, v21.4s
 	VSHL  $23, V20.S4, V20.S4
 	VADD  V0.S4, V20.S4, V20.S4
-	WORD  $0x6e34dc14 // fmul v20.4s, v0.4s, v20.4s
 	WORD  $0x4ea0d6d5 // fsub v21.4s, v22.4s, v0.4s
 	WORD  $0x4ea0d677 // fsub v23.4s, v19.4s, v0.4s
 	WORD  $0x4ea0d698 // fsub v24.4s, v20.4s, v0.4s
@@ -3065,7 +3057,6 @@ TileBiasTanhZNEON_vec:
 	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s
@@ -3115,7 +3106,6 @@ TileBiasTanhZNEON_col:
 	WORD  $0x4ea1b9ae // fcvtzs v14.4s, v13.4s
 	VSHL  $23, V14.S4, V14.S4
 	VADD  V0.S4, V14.S4, V14.S4
-	WORD  $0x6e2edc0e // fmul v14.4s, v0.4s, v14.4s
 	WORD  $0x4ea0d5cd // fsub v13.4s, v14.4s, v0.4s
 	VFMLA V12.S4, V14.S4, V13.S4
 	WORD  $0x4e27d5ac // fadd v12.4s, v13.4s, v7.4s

@@ -2977,11 +2977,12 @@ TEXT ·TileBiasTanhAVX512(SB), NOSPLIT, $0-60
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS c4111999a<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
 
 	// The bias of the tile's columns, once.
 	MOVQ      bias+16(FP), R8
-	VMOVUPS.Z (R8), K1, Z1
-	VMOVUPS.Z 64(R8), K2, Z2
+	VMOVUPS.Z (R8), K1, Z2
+	VMOVUPS.Z 64(R8), K2, Z3
 	CMPQ      DI, $0x00000010
 	JLE       TileBiasTanhAVX512_cols1
 
@@ -2989,60 +2990,58 @@ TEXT ·TileBiasTanhAVX512(SB), NOSPLIT, $0-60
 TileBiasTanhAVX512_cols2_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhAVX512_done
-	VMOVUPS.Z         (AX), K1, Z3
-	VMOVUPS.Z         64(AX), K2, Z4
-	VADDPS            Z1, Z3, Z3
+	VMOVUPS.Z         (AX), K1, Z4
+	VMOVUPS.Z         64(AX), K2, Z5
 	VADDPS            Z2, Z4, Z4
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z7
+	VADDPS            Z3, Z5, Z5
 	VPANDD.BCST       c7fffffff<>+0(SB), Z4, Z8
-	VMINPS            Z7, Z0, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z5, Z9
 	VMINPS            Z8, Z0, Z8
-	VADDPS            Z7, Z7, Z9
+	VMINPS            Z9, Z0, Z9
 	VADDPS            Z8, Z8, Z10
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VADDPS            Z9, Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VRNDSCALEPS       $0x00, Z11, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VRNDSCALEPS       $0x00, Z13, Z13
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VMULPS            Z9, Z9, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
 	VMULPS            Z10, Z10, Z14
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VMULPS            Z11, Z11, Z15
 	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
 	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
-	VFMADD231PS       Z15, Z13, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z11, Z17
 	VFMADD231PS       Z16, Z14, Z10
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z11, Z13, Z11
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z12, Z13, Z12
-	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
-	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
-	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z17, Z15, Z11
+	VSCALEFPS         Z12, Z1, Z12
+	VSCALEFPS         Z13, Z1, Z13
+	VSUBPS            Z1, Z12, Z14
+	VSUBPS            Z1, Z13, Z15
 	VFMADD231PS       Z10, Z12, Z14
-	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VFMADD231PS       Z11, Z13, Z15
 	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
-	VDIVPS            Z9, Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z15, Z11
 	VDIVPS            Z10, Z14, Z10
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K3
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K4
-	VBLENDMPS         Z7, Z9, K3, Z5
-	VBLENDMPS         Z8, Z10, K4, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
+	VDIVPS            Z11, Z15, Z11
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K3
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z9, K4
+	VBLENDMPS         Z8, Z10, K3, Z6
+	VBLENDMPS         Z9, Z11, K4, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z4, Z4
-	VPORD             Z3, Z5, Z3
+	VPANDD.BCST       c80000000<>+0(SB), Z5, Z5
 	VPORD             Z4, Z6, Z4
-	VMOVUPS           Z3, K1, (AX)
-	VMOVUPS           Z4, K2, 64(AX)
+	VPORD             Z5, Z7, Z5
+	VMOVUPS           Z4, K1, (AX)
+	VMOVUPS           Z5, K2, 64(AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -3053,60 +3052,58 @@ TileBiasTanhAVX512_cols1:
 TileBiasTanhAVX512_cols1_2:
 	CMPQ              SI, $0x00000002
 	JL                TileBiasTanhAVX512_cols1_1
-	VMOVUPS.Z         (AX), K1, Z2
-	VMOVUPS.Z         (AX)(CX*1), K1, Z6
-	VADDPS            Z1, Z2, Z2
-	VADDPS            Z1, Z6, Z6
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z7
-	VPANDD.BCST       c7fffffff<>+0(SB), Z6, Z8
-	VMINPS            Z7, Z0, Z7
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         (AX)(CX*1), K1, Z7
+	VADDPS            Z2, Z3, Z3
+	VADDPS            Z2, Z7, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z8
+	VPANDD.BCST       c7fffffff<>+0(SB), Z7, Z9
 	VMINPS            Z8, Z0, Z8
-	VADDPS            Z7, Z7, Z9
+	VMINPS            Z9, Z0, Z9
 	VADDPS            Z8, Z8, Z10
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VADDPS            Z9, Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VRNDSCALEPS       $0x00, Z11, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VRNDSCALEPS       $0x00, Z13, Z13
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VMULPS            Z9, Z9, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
 	VMULPS            Z10, Z10, Z14
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VMULPS            Z11, Z11, Z15
 	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
 	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
-	VFMADD231PS       Z15, Z13, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z11, Z17
 	VFMADD231PS       Z16, Z14, Z10
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z11, Z13, Z11
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z12, Z13, Z12
-	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
-	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
-	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z17, Z15, Z11
+	VSCALEFPS         Z12, Z1, Z12
+	VSCALEFPS         Z13, Z1, Z13
+	VSUBPS            Z1, Z12, Z14
+	VSUBPS            Z1, Z13, Z15
 	VFMADD231PS       Z10, Z12, Z14
-	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VFMADD231PS       Z11, Z13, Z15
 	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
-	VDIVPS            Z9, Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z15, Z11
 	VDIVPS            Z10, Z14, Z10
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K2
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K3
-	VBLENDMPS         Z7, Z9, K2, Z3
-	VBLENDMPS         Z8, Z10, K3, Z4
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPANDD.BCST       c80000000<>+0(SB), Z6, Z6
-	VPORD             Z2, Z3, Z2
-	VPORD             Z6, Z4, Z6
-	VMOVUPS           Z2, K1, (AX)
-	VMOVUPS           Z6, K1, (AX)(CX*1)
+	VDIVPS            Z11, Z15, Z11
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K2
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z9, K3
+	VBLENDMPS         Z8, Z10, K2, Z4
+	VBLENDMPS         Z9, Z11, K3, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
+	VPANDD.BCST       c80000000<>+0(SB), Z7, Z7
+	VPORD             Z3, Z4, Z3
+	VPORD             Z7, Z5, Z7
+	VMOVUPS           Z3, K1, (AX)
+	VMOVUPS           Z7, K1, (AX)(CX*1)
 	LEAQ              (AX)(CX*2), AX
 	LEAQ              (DX)(BX*2), DX
 	SUBQ              $0x00000002, SI
@@ -3115,33 +3112,32 @@ TileBiasTanhAVX512_cols1_2:
 TileBiasTanhAVX512_cols1_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhAVX512_done
-	VMOVUPS.Z         (AX), K1, Z2
-	VADDPS            Z1, Z2, Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMINPS            Z3, Z0, Z3
-	VADDPS            Z3, Z3, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z6
-	VRNDSCALEPS       $0x00, Z6, Z6
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z4
-	VMULPS            Z4, Z4, Z7
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z8
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z4, Z8
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z4, Z8
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z4, Z8
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z4, Z8
-	VFMADD231PS       Z8, Z7, Z4
-	VBROADCASTSS      c3f800000<>+0(SB), Z7
-	VSCALEFPS         Z6, Z7, Z6
-	VSUBPS.BCST       c3f800000<>+0(SB), Z6, Z7
-	VFMADD231PS       Z4, Z6, Z7
-	VADDPS.BCST       c40000000<>+0(SB), Z7, Z4
-	VDIVPS            Z4, Z7, Z4
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K2
-	VBLENDMPS         Z3, Z4, K2, Z5
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z2
-	VPORD             Z2, Z5, Z2
-	VMOVUPS           Z2, K1, (AX)
+	VMOVUPS.Z         (AX), K1, Z3
+	VADDPS            Z2, Z3, Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
+	VMINPS            Z4, Z0, Z4
+	VADDPS            Z4, Z4, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z7
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z5
+	VMULPS            Z5, Z5, Z8
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z5, Z9
+	VFMADD231PS       Z9, Z8, Z5
+	VSCALEFPS         Z7, Z1, Z7
+	VSUBPS            Z1, Z7, Z8
+	VFMADD231PS       Z5, Z7, Z8
+	VADDPS.BCST       c40000000<>+0(SB), Z8, Z5
+	VDIVPS            Z5, Z8, Z5
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z4, K2
+	VBLENDMPS         Z4, Z5, K2, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z3
+	VPORD             Z3, Z6, Z3
+	VMOVUPS           Z3, K1, (AX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -3211,11 +3207,12 @@ TEXT ·TileBiasTanhZAVX512(SB), NOSPLIT, $0-60
 	CMOVQGT      R10, R9
 	KMOVW        (R8)(R9*2), K2
 	VBROADCASTSS c4111999a<>+0(SB), Z0
+	VBROADCASTSS c3f800000<>+0(SB), Z1
 
 	// The bias of the tile's columns, once.
 	MOVQ      bias+16(FP), R8
-	VMOVUPS.Z (R8), K1, Z1
-	VMOVUPS.Z 64(R8), K2, Z2
+	VMOVUPS.Z (R8), K1, Z2
+	VMOVUPS.Z 64(R8), K2, Z3
 	CMPQ      DI, $0x00000010
 	JLE       TileBiasTanhZAVX512_cols1
 
@@ -3223,62 +3220,60 @@ TEXT ·TileBiasTanhZAVX512(SB), NOSPLIT, $0-60
 TileBiasTanhZAVX512_cols2_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhZAVX512_done
-	VMOVUPS.Z         (AX), K1, Z3
-	VMOVUPS.Z         64(AX), K2, Z4
-	VADDPS            Z1, Z3, Z3
+	VMOVUPS.Z         (AX), K1, Z4
+	VMOVUPS.Z         64(AX), K2, Z5
 	VADDPS            Z2, Z4, Z4
-	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z7
+	VADDPS            Z3, Z5, Z5
 	VPANDD.BCST       c7fffffff<>+0(SB), Z4, Z8
-	VMINPS            Z7, Z0, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z5, Z9
 	VMINPS            Z8, Z0, Z8
-	VADDPS            Z7, Z7, Z9
+	VMINPS            Z9, Z0, Z9
 	VADDPS            Z8, Z8, Z10
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VADDPS            Z9, Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VRNDSCALEPS       $0x00, Z11, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VRNDSCALEPS       $0x00, Z13, Z13
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VMULPS            Z9, Z9, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
 	VMULPS            Z10, Z10, Z14
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VMULPS            Z11, Z11, Z15
 	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
 	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
-	VFMADD231PS       Z15, Z13, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z11, Z17
 	VFMADD231PS       Z16, Z14, Z10
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z11, Z13, Z11
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z12, Z13, Z12
-	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
-	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
-	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z17, Z15, Z11
+	VSCALEFPS         Z12, Z1, Z12
+	VSCALEFPS         Z13, Z1, Z13
+	VSUBPS            Z1, Z12, Z14
+	VSUBPS            Z1, Z13, Z15
 	VFMADD231PS       Z10, Z12, Z14
-	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VFMADD231PS       Z11, Z13, Z15
 	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
-	VDIVPS            Z9, Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z15, Z11
 	VDIVPS            Z10, Z14, Z10
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K3
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K4
-	VBLENDMPS         Z7, Z9, K3, Z5
-	VBLENDMPS         Z8, Z10, K4, Z6
-	VPANDD.BCST       c80000000<>+0(SB), Z3, Z7
+	VDIVPS            Z11, Z15, Z11
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K3
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z9, K4
+	VBLENDMPS         Z8, Z10, K3, Z6
+	VBLENDMPS         Z9, Z11, K4, Z7
 	VPANDD.BCST       c80000000<>+0(SB), Z4, Z8
-	VPORD             Z7, Z5, Z7
+	VPANDD.BCST       c80000000<>+0(SB), Z5, Z9
 	VPORD             Z8, Z6, Z8
-	VMOVUPS           Z7, K1, (AX)
-	VMOVUPS           Z3, K1, (DX)
-	VMOVUPS           Z8, K2, 64(AX)
-	VMOVUPS           Z4, K2, 64(DX)
+	VPORD             Z9, Z7, Z9
+	VMOVUPS           Z8, K1, (AX)
+	VMOVUPS           Z4, K1, (DX)
+	VMOVUPS           Z9, K2, 64(AX)
+	VMOVUPS           Z5, K2, 64(DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
@@ -3289,62 +3284,60 @@ TileBiasTanhZAVX512_cols1:
 TileBiasTanhZAVX512_cols1_2:
 	CMPQ              SI, $0x00000002
 	JL                TileBiasTanhZAVX512_cols1_1
-	VMOVUPS.Z         (AX), K1, Z2
-	VMOVUPS.Z         (AX)(CX*1), K1, Z6
-	VADDPS            Z1, Z2, Z2
-	VADDPS            Z1, Z6, Z6
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z7
-	VPANDD.BCST       c7fffffff<>+0(SB), Z6, Z8
-	VMINPS            Z7, Z0, Z7
+	VMOVUPS.Z         (AX), K1, Z3
+	VMOVUPS.Z         (AX)(CX*1), K1, Z7
+	VADDPS            Z2, Z3, Z3
+	VADDPS            Z2, Z7, Z7
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z8
+	VPANDD.BCST       c7fffffff<>+0(SB), Z7, Z9
 	VMINPS            Z8, Z0, Z8
-	VADDPS            Z7, Z7, Z9
+	VMINPS            Z9, Z0, Z9
 	VADDPS            Z8, Z8, Z10
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z9, Z11
+	VADDPS            Z9, Z9, Z11
 	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z10, Z12
-	VRNDSCALEPS       $0x00, Z11, Z11
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z11, Z13
 	VRNDSCALEPS       $0x00, Z12, Z12
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z11, Z9
+	VRNDSCALEPS       $0x00, Z13, Z13
 	VFNMADD231PS.BCST c3f317200<>+0(SB), Z12, Z10
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z11, Z9
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z13, Z11
 	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z12, Z10
-	VMULPS            Z9, Z9, Z13
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z13, Z11
 	VMULPS            Z10, Z10, Z14
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z15
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z9, Z15
+	VMULPS            Z11, Z11, Z15
 	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z16
 	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z9, Z15
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z17
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z10, Z16
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z9, Z15
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z11, Z17
 	VFMADD213PS.BCST  c3effffff<>+0(SB), Z10, Z16
-	VFMADD231PS       Z15, Z13, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z11, Z17
 	VFMADD231PS       Z16, Z14, Z10
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z11, Z13, Z11
-	VBROADCASTSS      c3f800000<>+0(SB), Z13
-	VSCALEFPS         Z12, Z13, Z12
-	VSUBPS.BCST       c3f800000<>+0(SB), Z11, Z13
-	VSUBPS.BCST       c3f800000<>+0(SB), Z12, Z14
-	VFMADD231PS       Z9, Z11, Z13
+	VFMADD231PS       Z17, Z15, Z11
+	VSCALEFPS         Z12, Z1, Z12
+	VSCALEFPS         Z13, Z1, Z13
+	VSUBPS            Z1, Z12, Z14
+	VSUBPS            Z1, Z13, Z15
 	VFMADD231PS       Z10, Z12, Z14
-	VADDPS.BCST       c40000000<>+0(SB), Z13, Z9
+	VFMADD231PS       Z11, Z13, Z15
 	VADDPS.BCST       c40000000<>+0(SB), Z14, Z10
-	VDIVPS            Z9, Z13, Z9
+	VADDPS.BCST       c40000000<>+0(SB), Z15, Z11
 	VDIVPS            Z10, Z14, Z10
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z7, K2
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K3
-	VBLENDMPS         Z7, Z9, K2, Z3
-	VBLENDMPS         Z8, Z10, K3, Z4
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z7
-	VPANDD.BCST       c80000000<>+0(SB), Z6, Z8
-	VPORD             Z7, Z3, Z7
+	VDIVPS            Z11, Z15, Z11
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z8, K2
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z9, K3
+	VBLENDMPS         Z8, Z10, K2, Z4
+	VBLENDMPS         Z9, Z11, K3, Z5
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z8
+	VPANDD.BCST       c80000000<>+0(SB), Z7, Z9
 	VPORD             Z8, Z4, Z8
-	VMOVUPS           Z7, K1, (AX)
-	VMOVUPS           Z2, K1, (DX)
-	VMOVUPS           Z8, K1, (AX)(CX*1)
-	VMOVUPS           Z6, K1, (DX)(BX*1)
+	VPORD             Z9, Z5, Z9
+	VMOVUPS           Z8, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
+	VMOVUPS           Z9, K1, (AX)(CX*1)
+	VMOVUPS           Z7, K1, (DX)(BX*1)
 	LEAQ              (AX)(CX*2), AX
 	LEAQ              (DX)(BX*2), DX
 	SUBQ              $0x00000002, SI
@@ -3353,34 +3346,33 @@ TileBiasTanhZAVX512_cols1_2:
 TileBiasTanhZAVX512_cols1_1:
 	CMPQ              SI, $0x00000001
 	JL                TileBiasTanhZAVX512_done
-	VMOVUPS.Z         (AX), K1, Z2
-	VADDPS            Z1, Z2, Z2
-	VPANDD.BCST       c7fffffff<>+0(SB), Z2, Z3
-	VMINPS            Z3, Z0, Z3
-	VADDPS            Z3, Z3, Z4
-	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z4, Z6
-	VRNDSCALEPS       $0x00, Z6, Z6
-	VFNMADD231PS.BCST c3f317200<>+0(SB), Z6, Z4
-	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z6, Z4
-	VMULPS            Z4, Z4, Z7
-	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z8
-	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z4, Z8
-	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z4, Z8
-	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z4, Z8
-	VFMADD213PS.BCST  c3effffff<>+0(SB), Z4, Z8
-	VFMADD231PS       Z8, Z7, Z4
-	VBROADCASTSS      c3f800000<>+0(SB), Z7
-	VSCALEFPS         Z6, Z7, Z6
-	VSUBPS.BCST       c3f800000<>+0(SB), Z6, Z7
-	VFMADD231PS       Z4, Z6, Z7
-	VADDPS.BCST       c40000000<>+0(SB), Z7, Z4
-	VDIVPS            Z4, Z7, Z4
-	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z3, K2
-	VBLENDMPS         Z3, Z4, K2, Z5
-	VPANDD.BCST       c80000000<>+0(SB), Z2, Z3
-	VPORD             Z3, Z5, Z3
-	VMOVUPS           Z3, K1, (AX)
-	VMOVUPS           Z2, K1, (DX)
+	VMOVUPS.Z         (AX), K1, Z3
+	VADDPS            Z2, Z3, Z3
+	VPANDD.BCST       c7fffffff<>+0(SB), Z3, Z4
+	VMINPS            Z4, Z0, Z4
+	VADDPS            Z4, Z4, Z5
+	VMULPS.BCST       c3fb8aa3b<>+0(SB), Z5, Z7
+	VRNDSCALEPS       $0x00, Z7, Z7
+	VFNMADD231PS.BCST c3f317200<>+0(SB), Z7, Z5
+	VFNMADD231PS.BCST c35bfbe8e<>+0(SB), Z7, Z5
+	VMULPS            Z5, Z5, Z8
+	VBROADCASTSS      c3ab5f5ed<>+0(SB), Z9
+	VFMADD213PS.BCST  c3c0913b6<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3d2aab3a<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3e2aaa58<>+0(SB), Z5, Z9
+	VFMADD213PS.BCST  c3effffff<>+0(SB), Z5, Z9
+	VFMADD231PS       Z9, Z8, Z5
+	VSCALEFPS         Z7, Z1, Z7
+	VSUBPS            Z1, Z7, Z8
+	VFMADD231PS       Z5, Z7, Z8
+	VADDPS.BCST       c40000000<>+0(SB), Z8, Z5
+	VDIVPS            Z5, Z8, Z5
+	VCMPPS.BCST       $0x01, c39800000<>+0(SB), Z4, K2
+	VBLENDMPS         Z4, Z5, K2, Z6
+	VPANDD.BCST       c80000000<>+0(SB), Z3, Z4
+	VPORD             Z4, Z6, Z4
+	VMOVUPS           Z4, K1, (AX)
+	VMOVUPS           Z3, K1, (DX)
 	ADDQ              CX, AX
 	ADDQ              BX, DX
 	SUBQ              $0x00000001, SI
