@@ -59,6 +59,8 @@ func main() {
 	for _, k := range kernel.Elementwise {
 		e.Elementwise(k)
 	}
+	e.SoftmaxRows()
+	e.SubRows()
 	write(e, filepath.Join(*out, "elementwise_arm64"))
 	g := arm64.NewFile()
 	g.SgemmMicro(neonMicro, amd64.MicroSignature)

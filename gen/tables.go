@@ -134,6 +134,8 @@ func writeTablesARM64(dir, header string) error {
 		}
 	}
 	v.WriteString("}\n")
+	v.WriteString("\n// RowsMinNEON and RowsMaxNEON bound the rows that SoftmaxRowsNEON and SubRowsNEON take.\n")
+	fmt.Fprintf(&v, "const RowsMinNEON, RowsMaxNEON = %d, %d\n", arm64.RowsMin, arm64.RowsMax)
 	m := neonMicro
 	v.WriteString("\n// SgemmNEON is the NEON path of Sgemm.\n")
 	fmt.Fprintf(&v, "var SgemmNEON = Sgemm{MR: %d, NR: %d, Micro: %s, FMAPeak: FMAPeakNEON, PeakFlops: %d,\n",

@@ -326,7 +326,7 @@ func rows(op string, dst, x []float32, n int) {
 //	for r := 0; r < len(x); r += n { m := max(x[r:r+n]); s := Σ_j exp(x[r+j]-m); dst[r+j] = exp(x[r+j]-m)/s }
 func (p *Impl) Softmax(dst, x []float32, n int) {
 	rows("Softmax", dst, x, n)
-	if n <= p.rows.max {
+	if p.rows.takes(n) {
 		var stats [2 * rowBlock]float32
 		for r := 0; r < len(x); r += rowBlock * n {
 			k := min(rowBlock, (len(x)-r)/n)
@@ -351,7 +351,7 @@ const rowBlock = 64
 //	for r := 0; r < len(x); r += n { dst[r+j] = x[r+j] - (m + log(Σ_j exp(x[r+j]-m))) }
 func (p *Impl) LogSoftmax(dst, x []float32, n int) {
 	rows("LogSoftmax", dst, x, n)
-	if n <= p.rows.max {
+	if p.rows.takes(n) {
 		var stats [2 * rowBlock]float32
 		var c [rowBlock]float32
 		for r := 0; r < len(x); r += rowBlock * n {
@@ -391,7 +391,7 @@ func (p *Impl) SoftmaxCrossEntropy(dst, logits []float32, labels []int32, n int,
 		}
 	}
 	var loss float64
-	if n <= p.rows.max {
+	if p.rows.takes(n) {
 		var stats [2 * rowBlock]float32
 		var zy [rowBlock]float32
 		for b := 0; b < len(labels); b += rowBlock {

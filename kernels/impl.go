@@ -30,14 +30,17 @@ type Impl struct {
 }
 
 // shortRows names a path's kernels for batches of short rows (see
-// rows_amd64.go): max is the longest row they take, 0 on a path that has
-// none. They are called directly, not through func values as the other
+// rows_amd64.go and rows_arm64.go): rows of min to max elements, none on a
+// path whose max is 0. They are called directly, not through func values as the other
 // kernels are, so that the per-row results they write stay on the
 // caller's stack.
 type shortRows struct {
-	max  int
-	kind rowsKind
+	min, max int
+	kind     rowsKind
 }
+
+// takes reports whether the kernels take rows of n elements.
+func (s shortRows) takes(n int) bool { return s.min <= n && n <= s.max }
 
 type rowsKind int
 
@@ -45,6 +48,7 @@ const (
 	noRows rowsKind = iota
 	rowsAVX2
 	rowsAVX512
+	rowsNEON
 )
 
 // Name returns the path's name: "generic", "avx2", "avx512" or "neon".

@@ -17,11 +17,11 @@ func cpuPaths() []*Impl {
 	c := cpuid.CPU
 	if c.Supports(cpuid.AVX512F, cpuid.AVX512DQ, cpuid.AVX512BW, cpuid.AVX512VL,
 		cpuid.AVX2, cpuid.FMA3) {
-		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512, gm: gemmOf(asm.SgemmAVX512), tiles: tilesOf(asm.SgemmAVX512.Tiles), rows: shortRows{asm.RowsMaxAVX512, rowsAVX512},
+		out = append(out, &Impl{name: "avx512", ew: asm.ElementwiseAVX512, gm: gemmOf(asm.SgemmAVX512), tiles: tilesOf(asm.SgemmAVX512.Tiles), rows: shortRows{1, asm.RowsMaxAVX512, rowsAVX512},
 			peak: asm.SgemmAVX512.FMAPeak, peakFlops: asm.SgemmAVX512.PeakFlops})
 	}
 	if c.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
-		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2, gm: gemmOf(asm.SgemmAVX2), tiles: tilesOf(asm.SgemmAVX2.Tiles), rows: shortRows{asm.RowsMaxAVX2, rowsAVX2},
+		out = append(out, &Impl{name: "avx2", ew: asm.ElementwiseAVX2, gm: gemmOf(asm.SgemmAVX2), tiles: tilesOf(asm.SgemmAVX2.Tiles), rows: shortRows{1, asm.RowsMaxAVX2, rowsAVX2},
 			peak: asm.SgemmAVX2.FMAPeak, peakFlops: asm.SgemmAVX2.PeakFlops})
 	}
 	return out

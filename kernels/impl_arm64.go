@@ -23,7 +23,8 @@ func cpuPaths() []*Impl {
 			interleave8: asm.PackInterleave8NEON, interleave4: asm.PackInterleave4NEON,
 			copyA: s.CopyA, copyB: s.CopyB,
 		}),
-		tiles: tilesOf(s.Tiles), peak: s.FMAPeak, peakFlops: s.PeakFlops}}
+		tiles: tilesOf(s.Tiles), rows: shortRows{asm.RowsMinNEON, asm.RowsMaxNEON, rowsNEON},
+		peak: s.FMAPeak, peakFlops: s.PeakFlops}}
 }
 
 func tilesOf(t asm.Tiles) tileSet {

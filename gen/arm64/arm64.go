@@ -102,6 +102,7 @@ type File struct {
 	fn       *Func // the function being built
 	consts   []uint32
 	constIdx map[uint32]int
+	laneTail bool // the file uses the lane-tail table
 }
 
 // NewFile starts an empty file.
@@ -249,6 +250,16 @@ func (f *File) ConstPool() R {
 	return r
 }
 
+// LaneTail loads into a new general register the address of a table of 4
+// zero words then 4 all-ones words: the 16 bytes at word t (0 ≤ t ≤ 4) are
+// a mask of the last t lanes.
+func (f *File) LaneTail() R {
+	f.laneTail = true
+	r := f.GP()
+	f.Inst("MOVD", "$lanetail<>(SB)", r.String())
+	return r
+}
+
 // param is one argument or result of a signature.
 type param struct {
 	name, typ string
@@ -364,6 +375,17 @@ func (f *File) Generate(argv []string) (asm, stubs []byte, err error) {
 			}
 		}
 		fmt.Fprintf(&a, "GLOBL consts<>(SB), RODATA|NOPTR, $%d\n", 16*len(f.consts))
+	}
+	if f.laneTail {
+		a.WriteString("\n")
+		for i := 0; i < 4; i++ {
+			w := "0x0000000000000000"
+			if i >= 2 {
+				w = "0xffffffffffffffff"
+			}
+			fmt.Fprintf(&a, "DATA lanetail<>+%d(SB)/8, $%s\n", 8*i, w)
+		}
+		a.WriteString("GLOBL lanetail<>(SB), RODATA|NOPTR, $32\n")
 	}
 
 	var s bytes.Buffer

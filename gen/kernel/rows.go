@@ -4,9 +4,9 @@ package kernel
 // vectors each (a classifier's output layer of 10 classes), one row after
 // another, instead of calling a kernel per pass over each row: the row
 // stays in registers from its load to its store, and its reductions
-// across lanes are shuffles. Only the amd64 backend has them; package
-// kernels knows which paths do (shortRows) and runs its per-row passes
-// on the others.
+// across lanes are shuffles. Package kernels knows which paths have them,
+// and for which row lengths (shortRows), and runs its per-row passes on
+// the others.
 
 // SoftmaxRowsSignature is the Go signature of SoftmaxRows: for each of
 // rows rows of n elements at x (1 ≤ n ≤ 2·lanes), m = max(row),

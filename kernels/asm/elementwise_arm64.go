@@ -219,3 +219,18 @@ func AdamStepNEON(w *float32, m *float32, v *float32, grad *float32, n int, b1 f
 //
 //go:noescape
 func RMSPropStepNEON(w *float32, v *float32, grad *float32, n int, lr float32, rho float32, c float32, eps float32, wd float32)
+
+// SoftmaxRowsNEON is the NEON path of SoftmaxRows.
+//
+// For each of rows rows of 4 ≤ n ≤ 16 elements at x: m = max(row), s = Σ exp(row − m),
+// and unless dst is nil dst's row = exp(row − m)·(scale/s); stats[2r] = m, stats[2r+1] = s.
+//
+//go:noescape
+func SoftmaxRowsNEON(dst *float32, x *float32, stats *float32, rows int, n int, scale float32)
+
+// SubRowsNEON is the NEON path of SubRows.
+//
+// For each of rows rows of 4 ≤ n ≤ 16 elements: dst's row r = x's row r − c[r].
+//
+//go:noescape
+func SubRowsNEON(dst *float32, x *float32, c *float32, rows int, n int)

@@ -2739,6 +2739,603 @@ RMSPropStepNEON_tail:
 RMSPropStepNEON_done:
 	RET
 
+// func SoftmaxRowsNEON(dst *float32, x *float32, stats *float32, rows int, n int, scale float32)
+// Requires: ASIMD
+TEXT ·SoftmaxRowsNEON(SB), NOSPLIT, $0-44
+	MOVD  dst+0(FP), R0
+	MOVD  x+8(FP), R1
+	MOVD  stats+16(FP), R2
+	MOVD  rows+24(FP), R3
+	MOVD  n+32(FP), R4
+	FMOVS scale+40(FP), F0
+	VDUP  V0.S[0], V0.S4
+	MOVD  $consts<>(SB), R5
+	FMOVQ 16(R5), F1
+	FMOVQ 48(R5), F2
+	FMOVQ 64(R5), F3
+	FMOVQ 80(R5), F4
+	FMOVQ 96(R5), F5
+	FMOVQ 112(R5), F6
+	MOVD  $lanetail<>(SB), R6
+	MOVD  R0, R8
+	LSL   $2, R4, R9
+	SUB   $16, R9, R10
+	CMP   $4, R4
+	BLE   SoftmaxRowsNEON_v1
+	CMP   $8, R4
+	BLE   SoftmaxRowsNEON_v2
+	CMP   $12, R4
+	BLE   SoftmaxRowsNEON_v3
+	B     SoftmaxRowsNEON_v4
+
+	// Rows of 1 vector(s).
+SoftmaxRowsNEON_v1:
+	SUB   $0, R4, R7
+	LSL   $2, R7, R7
+	ADD   R6, R7
+	FMOVQ (R7), F7
+
+SoftmaxRowsNEON_v1_loop:
+	CBZ   R3, SoftmaxRowsNEON_done
+	MOVD  R1, R7
+	ADD   R10, R7
+	FMOVQ (R7), F8
+	VMOV  V8.B16, V9.B16
+	WORD  $0x6e29f529 // fmaxp v9.4s, v9.4s, v9.4s
+	WORD  $0x6e29f529 // fmaxp v9.4s, v9.4s, v9.4s
+	VMOV  V9.B16, V10.B16
+	WORD  $0x4eaad508 // fsub v8.4s, v8.4s, v10.4s
+	WORD  $0x4e21f508 // fmax v8.4s, v8.4s, v1.4s
+	WORD  $0x6e22dd0a // fmul v10.4s, v8.4s, v2.4s
+	WORD  $0x4e21894a // frintn v10.4s, v10.4s
+	VFMLS V3.S4, V10.S4, V8.S4
+	VFMLS V4.S4, V10.S4, V8.S4
+	FMOVQ 128(R5), F11
+	VFMLA V8.S4, V5.S4, V11.S4
+	FMOVQ 144(R5), F12
+	VFMLA V8.S4, V11.S4, V12.S4
+	FMOVQ 160(R5), F11
+	VFMLA V8.S4, V12.S4, V11.S4
+	FMOVQ 176(R5), F12
+	VFMLA V8.S4, V11.S4, V12.S4
+	FMOVQ 112(R5), F11
+	VFMLA V8.S4, V12.S4, V11.S4
+	FMOVQ 112(R5), F12
+	VFMLA V8.S4, V11.S4, V12.S4
+	WORD  $0x4ea1b94b // fcvtzs v11.4s, v10.4s
+	WORD  $0x4f3f0568 // sshr v8.4s, v11.4s, #1
+	VSUB  V8.S4, V11.S4, V11.S4
+	VSHL  $23, V8.S4, V8.S4
+	VSHL  $23, V11.S4, V11.S4
+	VADD  V6.S4, V8.S4, V8.S4
+	VADD  V6.S4, V11.S4, V11.S4
+	WORD  $0x6e28dd88 // fmul v8.4s, v12.4s, v8.4s
+	WORD  $0x6e2bdd08 // fmul v8.4s, v8.4s, v11.4s
+	VAND  V7.B16, V8.B16, V10.B16
+	WORD  $0x6e2ad54a // faddp v10.4s, v10.4s, v10.4s
+	WORD  $0x6e2ad54a // faddp v10.4s, v10.4s, v10.4s
+	FMOVS F9, (R2)
+	FMOVS F10, 4(R2)
+	ADD   $8, R2
+	CBZ   R8, SoftmaxRowsNEON_v1_next
+	WORD  $0x6e2afc0a // fdiv v10.4s, v0.4s, v10.4s
+	WORD  $0x6e2add08 // fmul v8.4s, v8.4s, v10.4s
+	MOVD  R0, R7
+	ADD   R10, R7
+	FMOVQ F8, (R7)
+
+SoftmaxRowsNEON_v1_next:
+	ADD R9, R0
+	ADD R9, R1
+	SUB $1, R3
+	B   SoftmaxRowsNEON_v1_loop
+
+	// Rows of 2 vector(s).
+SoftmaxRowsNEON_v2:
+	SUB   $4, R4, R7
+	LSL   $2, R7, R7
+	ADD   R6, R7
+	FMOVQ (R7), F7
+
+SoftmaxRowsNEON_v2_loop:
+	CBZ   R3, SoftmaxRowsNEON_done
+	FMOVQ (R1), F8
+	MOVD  R1, R7
+	ADD   R10, R7
+	FMOVQ (R7), F9
+	VMOV  V8.B16, V10.B16
+	WORD  $0x4e29f54a // fmax v10.4s, v10.4s, v9.4s
+	WORD  $0x6e2af54a // fmaxp v10.4s, v10.4s, v10.4s
+	WORD  $0x6e2af54a // fmaxp v10.4s, v10.4s, v10.4s
+	VMOV  V10.B16, V11.B16
+	VMOV  V10.B16, V12.B16
+	WORD  $0x4eabd508 // fsub v8.4s, v8.4s, v11.4s
+	WORD  $0x4eacd529 // fsub v9.4s, v9.4s, v12.4s
+	WORD  $0x4e21f508 // fmax v8.4s, v8.4s, v1.4s
+	WORD  $0x4e21f529 // fmax v9.4s, v9.4s, v1.4s
+	WORD  $0x6e22dd0b // fmul v11.4s, v8.4s, v2.4s
+	WORD  $0x6e22dd2c // fmul v12.4s, v9.4s, v2.4s
+	WORD  $0x4e21896b // frintn v11.4s, v11.4s
+	WORD  $0x4e21898c // frintn v12.4s, v12.4s
+	VFMLS V3.S4, V11.S4, V8.S4
+	VFMLS V3.S4, V12.S4, V9.S4
+	VFMLS V4.S4, V11.S4, V8.S4
+	VFMLS V4.S4, V12.S4, V9.S4
+	FMOVQ 128(R5), F13
+	VFMLA V8.S4, V5.S4, V13.S4
+	FMOVQ 128(R5), F14
+	VFMLA V9.S4, V5.S4, V14.S4
+	FMOVQ 144(R5), F15
+	VFMLA V8.S4, V13.S4, V15.S4
+	FMOVQ 144(R5), F13
+	VFMLA V9.S4, V14.S4, V13.S4
+	FMOVQ 160(R5), F14
+	VFMLA V8.S4, V15.S4, V14.S4
+	FMOVQ 160(R5), F15
+	VFMLA V9.S4, V13.S4, V15.S4
+	FMOVQ 176(R5), F13
+	VFMLA V8.S4, V14.S4, V13.S4
+	FMOVQ 176(R5), F14
+	VFMLA V9.S4, V15.S4, V14.S4
+	FMOVQ 112(R5), F15
+	VFMLA V8.S4, V13.S4, V15.S4
+	FMOVQ 112(R5), F13
+	VFMLA V9.S4, V14.S4, V13.S4
+	FMOVQ 112(R5), F14
+	VFMLA V8.S4, V15.S4, V14.S4
+	FMOVQ 112(R5), F8
+	VFMLA V9.S4, V13.S4, V8.S4
+	WORD  $0x4ea1b96d // fcvtzs v13.4s, v11.4s
+	WORD  $0x4f3f05a9 // sshr v9.4s, v13.4s, #1
+	VSUB  V9.S4, V13.S4, V13.S4
+	VSHL  $23, V9.S4, V9.S4
+	VSHL  $23, V13.S4, V13.S4
+	VADD  V6.S4, V9.S4, V9.S4
+	VADD  V6.S4, V13.S4, V13.S4
+	WORD  $0x6e29ddc9 // fmul v9.4s, v14.4s, v9.4s
+	WORD  $0x6e2ddd29 // fmul v9.4s, v9.4s, v13.4s
+	WORD  $0x4ea1b98d // fcvtzs v13.4s, v12.4s
+	WORD  $0x4f3f05ab // sshr v11.4s, v13.4s, #1
+	VSUB  V11.S4, V13.S4, V13.S4
+	VSHL  $23, V11.S4, V11.S4
+	VSHL  $23, V13.S4, V13.S4
+	VADD  V6.S4, V11.S4, V11.S4
+	VADD  V6.S4, V13.S4, V13.S4
+	WORD  $0x6e2bdd0b // fmul v11.4s, v8.4s, v11.4s
+	WORD  $0x6e2ddd6b // fmul v11.4s, v11.4s, v13.4s
+	VAND  V7.B16, V11.B16, V8.B16
+	WORD  $0x4e29d508 // fadd v8.4s, v8.4s, v9.4s
+	WORD  $0x6e28d508 // faddp v8.4s, v8.4s, v8.4s
+	WORD  $0x6e28d508 // faddp v8.4s, v8.4s, v8.4s
+	FMOVS F10, (R2)
+	FMOVS F8, 4(R2)
+	ADD   $8, R2
+	CBZ   R8, SoftmaxRowsNEON_v2_next
+	WORD  $0x6e28fc08 // fdiv v8.4s, v0.4s, v8.4s
+	WORD  $0x6e28dd29 // fmul v9.4s, v9.4s, v8.4s
+	FMOVQ F9, (R0)
+	WORD  $0x6e28dd6b // fmul v11.4s, v11.4s, v8.4s
+	MOVD  R0, R7
+	ADD   R10, R7
+	FMOVQ F11, (R7)
+
+SoftmaxRowsNEON_v2_next:
+	ADD R9, R0
+	ADD R9, R1
+	SUB $1, R3
+	B   SoftmaxRowsNEON_v2_loop
+
+	// Rows of 3 vector(s).
+SoftmaxRowsNEON_v3:
+	SUB   $8, R4, R7
+	LSL   $2, R7, R7
+	ADD   R6, R7
+	FMOVQ (R7), F7
+
+SoftmaxRowsNEON_v3_loop:
+	CBZ   R3, SoftmaxRowsNEON_done
+	FMOVQ (R1), F8
+	FMOVQ 16(R1), F9
+	MOVD  R1, R7
+	ADD   R10, R7
+	FMOVQ (R7), F10
+	VMOV  V8.B16, V11.B16
+	WORD  $0x4e29f56b // fmax v11.4s, v11.4s, v9.4s
+	WORD  $0x4e2af56b // fmax v11.4s, v11.4s, v10.4s
+	WORD  $0x6e2bf56b // fmaxp v11.4s, v11.4s, v11.4s
+	WORD  $0x6e2bf56b // fmaxp v11.4s, v11.4s, v11.4s
+	VMOV  V11.B16, V12.B16
+	VMOV  V11.B16, V13.B16
+	VMOV  V11.B16, V14.B16
+	WORD  $0x4eacd508 // fsub v8.4s, v8.4s, v12.4s
+	WORD  $0x4eadd529 // fsub v9.4s, v9.4s, v13.4s
+	WORD  $0x4eaed54a // fsub v10.4s, v10.4s, v14.4s
+	WORD  $0x4e21f508 // fmax v8.4s, v8.4s, v1.4s
+	WORD  $0x4e21f529 // fmax v9.4s, v9.4s, v1.4s
+	WORD  $0x4e21f54a // fmax v10.4s, v10.4s, v1.4s
+	WORD  $0x6e22dd0c // fmul v12.4s, v8.4s, v2.4s
+	WORD  $0x6e22dd2d // fmul v13.4s, v9.4s, v2.4s
+	WORD  $0x6e22dd4e // fmul v14.4s, v10.4s, v2.4s
+	WORD  $0x4e21898c // frintn v12.4s, v12.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
+	VFMLS V3.S4, V12.S4, V8.S4
+	VFMLS V3.S4, V13.S4, V9.S4
+	VFMLS V3.S4, V14.S4, V10.S4
+	VFMLS V4.S4, V12.S4, V8.S4
+	VFMLS V4.S4, V13.S4, V9.S4
+	VFMLS V4.S4, V14.S4, V10.S4
+	FMOVQ 128(R5), F15
+	VFMLA V8.S4, V5.S4, V15.S4
+	FMOVQ 128(R5), F16
+	VFMLA V9.S4, V5.S4, V16.S4
+	FMOVQ 128(R5), F17
+	VFMLA V10.S4, V5.S4, V17.S4
+	FMOVQ 144(R5), F18
+	VFMLA V8.S4, V15.S4, V18.S4
+	FMOVQ 144(R5), F15
+	VFMLA V9.S4, V16.S4, V15.S4
+	FMOVQ 144(R5), F16
+	VFMLA V10.S4, V17.S4, V16.S4
+	FMOVQ 160(R5), F17
+	VFMLA V8.S4, V18.S4, V17.S4
+	FMOVQ 160(R5), F18
+	VFMLA V9.S4, V15.S4, V18.S4
+	FMOVQ 160(R5), F15
+	VFMLA V10.S4, V16.S4, V15.S4
+	FMOVQ 176(R5), F16
+	VFMLA V8.S4, V17.S4, V16.S4
+	FMOVQ 176(R5), F17
+	VFMLA V9.S4, V18.S4, V17.S4
+	FMOVQ 176(R5), F18
+	VFMLA V10.S4, V15.S4, V18.S4
+	FMOVQ 112(R5), F15
+	VFMLA V8.S4, V16.S4, V15.S4
+	FMOVQ 112(R5), F16
+	VFMLA V9.S4, V17.S4, V16.S4
+	FMOVQ 112(R5), F17
+	VFMLA V10.S4, V18.S4, V17.S4
+	FMOVQ 112(R5), F18
+	VFMLA V8.S4, V15.S4, V18.S4
+	FMOVQ 112(R5), F8
+	VFMLA V9.S4, V16.S4, V8.S4
+	FMOVQ 112(R5), F9
+	VFMLA V10.S4, V17.S4, V9.S4
+	WORD  $0x4ea1b98f // fcvtzs v15.4s, v12.4s
+	WORD  $0x4f3f05ea // sshr v10.4s, v15.4s, #1
+	VSUB  V10.S4, V15.S4, V15.S4
+	VSHL  $23, V10.S4, V10.S4
+	VSHL  $23, V15.S4, V15.S4
+	VADD  V6.S4, V10.S4, V10.S4
+	VADD  V6.S4, V15.S4, V15.S4
+	WORD  $0x6e2ade4a // fmul v10.4s, v18.4s, v10.4s
+	WORD  $0x6e2fdd4a // fmul v10.4s, v10.4s, v15.4s
+	WORD  $0x4ea1b9af // fcvtzs v15.4s, v13.4s
+	WORD  $0x4f3f05ec // sshr v12.4s, v15.4s, #1
+	VSUB  V12.S4, V15.S4, V15.S4
+	VSHL  $23, V12.S4, V12.S4
+	VSHL  $23, V15.S4, V15.S4
+	VADD  V6.S4, V12.S4, V12.S4
+	VADD  V6.S4, V15.S4, V15.S4
+	WORD  $0x6e2cdd0c // fmul v12.4s, v8.4s, v12.4s
+	WORD  $0x6e2fdd8c // fmul v12.4s, v12.4s, v15.4s
+	WORD  $0x4ea1b9cd // fcvtzs v13.4s, v14.4s
+	WORD  $0x4f3f05a8 // sshr v8.4s, v13.4s, #1
+	VSUB  V8.S4, V13.S4, V13.S4
+	VSHL  $23, V8.S4, V8.S4
+	VSHL  $23, V13.S4, V13.S4
+	VADD  V6.S4, V8.S4, V8.S4
+	VADD  V6.S4, V13.S4, V13.S4
+	WORD  $0x6e28dd28 // fmul v8.4s, v9.4s, v8.4s
+	WORD  $0x6e2ddd08 // fmul v8.4s, v8.4s, v13.4s
+	VAND  V7.B16, V8.B16, V9.B16
+	WORD  $0x4e2ad529 // fadd v9.4s, v9.4s, v10.4s
+	WORD  $0x4e2cd529 // fadd v9.4s, v9.4s, v12.4s
+	WORD  $0x6e29d529 // faddp v9.4s, v9.4s, v9.4s
+	WORD  $0x6e29d529 // faddp v9.4s, v9.4s, v9.4s
+	FMOVS F11, (R2)
+	FMOVS F9, 4(R2)
+	ADD   $8, R2
+	CBZ   R8, SoftmaxRowsNEON_v3_next
+	WORD  $0x6e29fc09 // fdiv v9.4s, v0.4s, v9.4s
+	WORD  $0x6e29dd4a // fmul v10.4s, v10.4s, v9.4s
+	FMOVQ F10, (R0)
+	WORD  $0x6e29dd8c // fmul v12.4s, v12.4s, v9.4s
+	FMOVQ F12, 16(R0)
+	WORD  $0x6e29dd08 // fmul v8.4s, v8.4s, v9.4s
+	MOVD  R0, R7
+	ADD   R10, R7
+	FMOVQ F8, (R7)
+
+SoftmaxRowsNEON_v3_next:
+	ADD R9, R0
+	ADD R9, R1
+	SUB $1, R3
+	B   SoftmaxRowsNEON_v3_loop
+
+	// Rows of 4 vector(s).
+SoftmaxRowsNEON_v4:
+	SUB   $12, R4, R7
+	LSL   $2, R7, R7
+	ADD   R6, R7
+	FMOVQ (R7), F7
+
+SoftmaxRowsNEON_v4_loop:
+	CBZ   R3, SoftmaxRowsNEON_done
+	FMOVQ (R1), F8
+	FMOVQ 16(R1), F9
+	FMOVQ 32(R1), F10
+	MOVD  R1, R7
+	ADD   R10, R7
+	FMOVQ (R7), F11
+	VMOV  V8.B16, V12.B16
+	WORD  $0x4e29f58c // fmax v12.4s, v12.4s, v9.4s
+	WORD  $0x4e2af58c // fmax v12.4s, v12.4s, v10.4s
+	WORD  $0x4e2bf58c // fmax v12.4s, v12.4s, v11.4s
+	WORD  $0x6e2cf58c // fmaxp v12.4s, v12.4s, v12.4s
+	WORD  $0x6e2cf58c // fmaxp v12.4s, v12.4s, v12.4s
+	VMOV  V12.B16, V13.B16
+	VMOV  V12.B16, V14.B16
+	VMOV  V12.B16, V15.B16
+	VMOV  V12.B16, V16.B16
+	WORD  $0x4eadd508 // fsub v8.4s, v8.4s, v13.4s
+	WORD  $0x4eaed529 // fsub v9.4s, v9.4s, v14.4s
+	WORD  $0x4eafd54a // fsub v10.4s, v10.4s, v15.4s
+	WORD  $0x4eb0d56b // fsub v11.4s, v11.4s, v16.4s
+	WORD  $0x4e21f508 // fmax v8.4s, v8.4s, v1.4s
+	WORD  $0x4e21f529 // fmax v9.4s, v9.4s, v1.4s
+	WORD  $0x4e21f54a // fmax v10.4s, v10.4s, v1.4s
+	WORD  $0x4e21f56b // fmax v11.4s, v11.4s, v1.4s
+	WORD  $0x6e22dd0d // fmul v13.4s, v8.4s, v2.4s
+	WORD  $0x6e22dd2e // fmul v14.4s, v9.4s, v2.4s
+	WORD  $0x6e22dd4f // fmul v15.4s, v10.4s, v2.4s
+	WORD  $0x6e22dd70 // fmul v16.4s, v11.4s, v2.4s
+	WORD  $0x4e2189ad // frintn v13.4s, v13.4s
+	WORD  $0x4e2189ce // frintn v14.4s, v14.4s
+	WORD  $0x4e2189ef // frintn v15.4s, v15.4s
+	WORD  $0x4e218a10 // frintn v16.4s, v16.4s
+	VFMLS V3.S4, V13.S4, V8.S4
+	VFMLS V3.S4, V14.S4, V9.S4
+	VFMLS V3.S4, V15.S4, V10.S4
+	VFMLS V3.S4, V16.S4, V11.S4
+	VFMLS V4.S4, V13.S4, V8.S4
+	VFMLS V4.S4, V14.S4, V9.S4
+	VFMLS V4.S4, V15.S4, V10.S4
+	VFMLS V4.S4, V16.S4, V11.S4
+	FMOVQ 128(R5), F17
+	VFMLA V8.S4, V5.S4, V17.S4
+	FMOVQ 128(R5), F18
+	VFMLA V9.S4, V5.S4, V18.S4
+	FMOVQ 128(R5), F19
+	VFMLA V10.S4, V5.S4, V19.S4
+	FMOVQ 128(R5), F20
+	VFMLA V11.S4, V5.S4, V20.S4
+	FMOVQ 144(R5), F21
+	VFMLA V8.S4, V17.S4, V21.S4
+	FMOVQ 144(R5), F17
+	VFMLA V9.S4, V18.S4, V17.S4
+	FMOVQ 144(R5), F18
+	VFMLA V10.S4, V19.S4, V18.S4
+	FMOVQ 144(R5), F19
+	VFMLA V11.S4, V20.S4, V19.S4
+	FMOVQ 160(R5), F20
+	VFMLA V8.S4, V21.S4, V20.S4
+	FMOVQ 160(R5), F21
+	VFMLA V9.S4, V17.S4, V21.S4
+	FMOVQ 160(R5), F17
+	VFMLA V10.S4, V18.S4, V17.S4
+	FMOVQ 160(R5), F18
+	VFMLA V11.S4, V19.S4, V18.S4
+	FMOVQ 176(R5), F19
+	VFMLA V8.S4, V20.S4, V19.S4
+	FMOVQ 176(R5), F20
+	VFMLA V9.S4, V21.S4, V20.S4
+	FMOVQ 176(R5), F21
+	VFMLA V10.S4, V17.S4, V21.S4
+	FMOVQ 176(R5), F17
+	VFMLA V11.S4, V18.S4, V17.S4
+	FMOVQ 112(R5), F18
+	VFMLA V8.S4, V19.S4, V18.S4
+	FMOVQ 112(R5), F19
+	VFMLA V9.S4, V20.S4, V19.S4
+	FMOVQ 112(R5), F20
+	VFMLA V10.S4, V21.S4, V20.S4
+	FMOVQ 112(R5), F21
+	VFMLA V11.S4, V17.S4, V21.S4
+	FMOVQ 112(R5), F17
+	VFMLA V8.S4, V18.S4, V17.S4
+	FMOVQ 112(R5), F8
+	VFMLA V9.S4, V19.S4, V8.S4
+	FMOVQ 112(R5), F9
+	VFMLA V10.S4, V20.S4, V9.S4
+	FMOVQ 112(R5), F10
+	VFMLA V11.S4, V21.S4, V10.S4
+	WORD  $0x4ea1b9b2 // fcvtzs v18.4s, v13.4s
+	WORD  $0x4f3f064b // sshr v11.4s, v18.4s, #1
+	VSUB  V11.S4, V18.S4, V18.S4
+	VSHL  $23, V11.S4, V11.S4
+	VSHL  $23, V18.S4, V18.S4
+	VADD  V6.S4, V11.S4, V11.S4
+	VADD  V6.S4, V18.S4, V18.S4
+	WORD  $0x6e2bde2b // fmul v11.4s, v17.4s, v11.4s
+	WORD  $0x6e32dd6b // fmul v11.4s, v11.4s, v18.4s
+	WORD  $0x4ea1b9d1 // fcvtzs v17.4s, v14.4s
+	WORD  $0x4f3f062d // sshr v13.4s, v17.4s, #1
+	VSUB  V13.S4, V17.S4, V17.S4
+	VSHL  $23, V13.S4, V13.S4
+	VSHL  $23, V17.S4, V17.S4
+	VADD  V6.S4, V13.S4, V13.S4
+	VADD  V6.S4, V17.S4, V17.S4
+	WORD  $0x6e2ddd0d // fmul v13.4s, v8.4s, v13.4s
+	WORD  $0x6e31ddad // fmul v13.4s, v13.4s, v17.4s
+	WORD  $0x4ea1b9ee // fcvtzs v14.4s, v15.4s
+	WORD  $0x4f3f05c8 // sshr v8.4s, v14.4s, #1
+	VSUB  V8.S4, V14.S4, V14.S4
+	VSHL  $23, V8.S4, V8.S4
+	VSHL  $23, V14.S4, V14.S4
+	VADD  V6.S4, V8.S4, V8.S4
+	VADD  V6.S4, V14.S4, V14.S4
+	WORD  $0x6e28dd28 // fmul v8.4s, v9.4s, v8.4s
+	WORD  $0x6e2edd08 // fmul v8.4s, v8.4s, v14.4s
+	WORD  $0x4ea1ba0e // fcvtzs v14.4s, v16.4s
+	WORD  $0x4f3f05c9 // sshr v9.4s, v14.4s, #1
+	VSUB  V9.S4, V14.S4, V14.S4
+	VSHL  $23, V9.S4, V9.S4
+	VSHL  $23, V14.S4, V14.S4
+	VADD  V6.S4, V9.S4, V9.S4
+	VADD  V6.S4, V14.S4, V14.S4
+	WORD  $0x6e29dd49 // fmul v9.4s, v10.4s, v9.4s
+	WORD  $0x6e2edd29 // fmul v9.4s, v9.4s, v14.4s
+	VAND  V7.B16, V9.B16, V10.B16
+	WORD  $0x4e2bd54a // fadd v10.4s, v10.4s, v11.4s
+	WORD  $0x4e2dd54a // fadd v10.4s, v10.4s, v13.4s
+	WORD  $0x4e28d54a // fadd v10.4s, v10.4s, v8.4s
+	WORD  $0x6e2ad54a // faddp v10.4s, v10.4s, v10.4s
+	WORD  $0x6e2ad54a // faddp v10.4s, v10.4s, v10.4s
+	FMOVS F12, (R2)
+	FMOVS F10, 4(R2)
+	ADD   $8, R2
+	CBZ   R8, SoftmaxRowsNEON_v4_next
+	WORD  $0x6e2afc0a // fdiv v10.4s, v0.4s, v10.4s
+	WORD  $0x6e2add6b // fmul v11.4s, v11.4s, v10.4s
+	FMOVQ F11, (R0)
+	WORD  $0x6e2addad // fmul v13.4s, v13.4s, v10.4s
+	FMOVQ F13, 16(R0)
+	WORD  $0x6e2add08 // fmul v8.4s, v8.4s, v10.4s
+	FMOVQ F8, 32(R0)
+	WORD  $0x6e2add29 // fmul v9.4s, v9.4s, v10.4s
+	MOVD  R0, R7
+	ADD   R10, R7
+	FMOVQ F9, (R7)
+
+SoftmaxRowsNEON_v4_next:
+	ADD R9, R0
+	ADD R9, R1
+	SUB $1, R3
+	B   SoftmaxRowsNEON_v4_loop
+
+SoftmaxRowsNEON_done:
+	RET
+
+// func SubRowsNEON(dst *float32, x *float32, c *float32, rows int, n int)
+// Requires: ASIMD
+TEXT ·SubRowsNEON(SB), NOSPLIT, $0-40
+	MOVD dst+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD c+16(FP), R2
+	MOVD rows+24(FP), R3
+	MOVD n+32(FP), R4
+	LSL  $2, R4, R6
+	SUB  $16, R6, R7
+	CMP  $4, R4
+	BLE  SubRowsNEON_v1
+	CMP  $8, R4
+	BLE  SubRowsNEON_v2
+	CMP  $12, R4
+	BLE  SubRowsNEON_v3
+	B    SubRowsNEON_v4
+
+	// Rows of 1 vector(s).
+SubRowsNEON_v1:
+
+SubRowsNEON_v1_loop:
+	CBZ   R3, SubRowsNEON_done
+	FMOVS (R2), F0
+	VDUP  V0.S[0], V0.S4
+	ADD   $4, R2
+	MOVD  R1, R5
+	ADD   R7, R5
+	FMOVQ (R5), F1
+	WORD  $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	MOVD  R0, R5
+	ADD   R7, R5
+	FMOVQ F1, (R5)
+	ADD   R6, R0
+	ADD   R6, R1
+	SUB   $1, R3
+	B     SubRowsNEON_v1_loop
+
+	// Rows of 2 vector(s).
+SubRowsNEON_v2:
+
+SubRowsNEON_v2_loop:
+	CBZ   R3, SubRowsNEON_done
+	FMOVS (R2), F0
+	VDUP  V0.S[0], V0.S4
+	ADD   $4, R2
+	FMOVQ (R1), F1
+	WORD  $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	MOVD  R1, R5
+	ADD   R7, R5
+	FMOVQ (R5), F2
+	WORD  $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
+	FMOVQ F1, (R0)
+	MOVD  R0, R5
+	ADD   R7, R5
+	FMOVQ F2, (R5)
+	ADD   R6, R0
+	ADD   R6, R1
+	SUB   $1, R3
+	B     SubRowsNEON_v2_loop
+
+	// Rows of 3 vector(s).
+SubRowsNEON_v3:
+
+SubRowsNEON_v3_loop:
+	CBZ   R3, SubRowsNEON_done
+	FMOVS (R2), F0
+	VDUP  V0.S[0], V0.S4
+	ADD   $4, R2
+	FMOVQ (R1), F1
+	WORD  $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	FMOVQ 16(R1), F2
+	WORD  $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
+	MOVD  R1, R5
+	ADD   R7, R5
+	FMOVQ (R5), F3
+	WORD  $0x4ea0d463 // fsub v3.4s, v3.4s, v0.4s
+	FMOVQ F1, (R0)
+	FMOVQ F2, 16(R0)
+	MOVD  R0, R5
+	ADD   R7, R5
+	FMOVQ F3, (R5)
+	ADD   R6, R0
+	ADD   R6, R1
+	SUB   $1, R3
+	B     SubRowsNEON_v3_loop
+
+	// Rows of 4 vector(s).
+SubRowsNEON_v4:
+
+SubRowsNEON_v4_loop:
+	CBZ   R3, SubRowsNEON_done
+	FMOVS (R2), F0
+	VDUP  V0.S[0], V0.S4
+	ADD   $4, R2
+	FMOVQ (R1), F1
+	WORD  $0x4ea0d421 // fsub v1.4s, v1.4s, v0.4s
+	FMOVQ 16(R1), F2
+	WORD  $0x4ea0d442 // fsub v2.4s, v2.4s, v0.4s
+	FMOVQ 32(R1), F3
+	WORD  $0x4ea0d463 // fsub v3.4s, v3.4s, v0.4s
+	MOVD  R1, R5
+	ADD   R7, R5
+	FMOVQ (R5), F4
+	WORD  $0x4ea0d484 // fsub v4.4s, v4.4s, v0.4s
+	FMOVQ F1, (R0)
+	FMOVQ F2, 16(R0)
+	FMOVQ F3, 32(R0)
+	MOVD  R0, R5
+	ADD   R7, R5
+	FMOVQ F4, (R5)
+	ADD   R6, R0
+	ADD   R6, R1
+	SUB   $1, R3
+	B     SubRowsNEON_v4_loop
+
+SubRowsNEON_done:
+	RET
+
 DATA consts<>+0(SB)/8, $0xff800000ff800000
 DATA consts<>+8(SB)/8, $0xff800000ff800000
 DATA consts<>+16(SB)/8, $0xc2d00000c2d00000
@@ -2784,3 +3381,9 @@ DATA consts<>+328(SB)/8, $0x3e2aaa583e2aaa58
 DATA consts<>+336(SB)/8, $0x3effffff3effffff
 DATA consts<>+344(SB)/8, $0x3effffff3effffff
 GLOBL consts<>(SB), RODATA|NOPTR, $352
+
+DATA lanetail<>+0(SB)/8, $0x0000000000000000
+DATA lanetail<>+8(SB)/8, $0x0000000000000000
+DATA lanetail<>+16(SB)/8, $0xffffffffffffffff
+DATA lanetail<>+24(SB)/8, $0xffffffffffffffff
+GLOBL lanetail<>(SB), RODATA|NOPTR, $32

@@ -44,6 +44,9 @@ var ElementwiseNEON = Elementwise{
 	RMSPropStep:          RMSPropStepNEON,
 }
 
+// RowsMinNEON and RowsMaxNEON bound the rows that SoftmaxRowsNEON and SubRowsNEON take.
+const RowsMinNEON, RowsMaxNEON = 4, 16
+
 // SgemmNEON is the NEON path of Sgemm.
 var SgemmNEON = Sgemm{MR: 8, NR: 12, Micro: SgemmMicro8x12NEON, FMAPeak: FMAPeakNEON, PeakFlops: 192,
 	CopyA: PackCopy8NEON, CopyB: PackCopy12NEON,
