@@ -63,14 +63,14 @@ func main() {
 	e.SubRows()
 	write(e, filepath.Join(*out, "elementwise_arm64"))
 	g := arm64.NewFile()
-	g.SgemmMicro(neonMicro, amd64.MicroSignature)
+	g.SgemmMicro(neonMicro)
 	for _, t := range kernel.Tiles {
 		g.Tile(t, neonMicro.NR)
 	}
-	g.PackCopy(neonMicro.MR, amd64.CopySignature)
-	g.PackCopy(neonMicro.NR, amd64.CopySignature)
-	g.PackInterleave(8, amd64.InterleaveSignature)
-	g.PackInterleave(4, amd64.InterleaveSignature)
+	g.PackCopy(neonMicro.MR)
+	g.PackCopy(neonMicro.NR)
+	g.PackInterleave(8)
+	g.PackInterleave(4)
 	peakFlops["NEON"] = g.FMAPeak()
 	write(g, filepath.Join(*out, "sgemm_arm64"))
 	if err := writeTables(*out); err != nil {

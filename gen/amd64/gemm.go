@@ -3,6 +3,7 @@ package amd64
 import (
 	"fmt"
 
+	"github.com/backprop-go/backprop/gen/kernel"
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -36,11 +37,6 @@ func (m Micro) Name(isa ISA) string {
 	}
 	return fmt.Sprintf("SgemmMicro%dx%d%s%s", m.MR, m.NR, rows, isa.Name)
 }
-
-// MicroSignature is the Go signature of every micro-kernel: kc steps of
-// a (MR floats per step, as floats apart) times b (NR floats per step, bs
-// floats apart), into the mr×nr corner of the tile at c.
-const MicroSignature = "func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, mr int, nr int, alpha float32, beta float32)"
 
 // colMasks returns the table of column masks: on EVEX, 17 uint16 with the
 // low i bits set at index i; on AVX2, 8 all-ones int32 then 8 zeros (the
@@ -76,7 +72,7 @@ func (f *File) SgemmMicro(m Micro) {
 	name := m.Name(f.ISA)
 	f.Function(name)
 	f.Attributes(attr.NOSPLIT)
-	f.SignatureExpr(MicroSignature)
+	f.SignatureExpr(kernel.MicroSignature)
 	f.Pragma("noescape")
 	if m.Rows {
 		f.Doc(fmt.Sprintf("%s is the %d×%d %s micro-kernel of Sgemm reading A by rows, in place:", name, m.MR, m.NR, f.ISA.Name),

@@ -3,6 +3,7 @@ package amd64
 import (
 	"fmt"
 
+	"github.com/backprop-go/backprop/gen/kernel"
 	"github.com/mmcloughlin/avo/attr"
 	"github.com/mmcloughlin/avo/operand"
 	"github.com/mmcloughlin/avo/reg"
@@ -14,21 +15,12 @@ import (
 // transposed, B not), that is a copy of each row into a W-wide slot; when
 // its columns are, it is a transpose, done 8×8 (or 4×4) in registers.
 
-// InterleaveSignature is the signature of the transposing packers: for
-// p < cols (a multiple of R), dst[p·w + r] = src[r·ld + p] for the R rows r.
-const InterleaveSignature = "func(dst *float32, w int, src *float32, ld int, cols int)"
-
-// CopySignature is the signature of the copying packers of slot width W:
-// for p < rows, dst[p·W : p·W+W] = src[p·ld : p·ld+cols] followed by
-// W − cols zeros.
-const CopySignature = "func(dst *float32, src *float32, ld int, rows int, cols int)"
-
 // PackInterleave emits the transposing packer of R = 8 or 4 rows.
 func (f *File) PackInterleave(R int) {
 	name := fmt.Sprintf("PackInterleave%d", R)
 	f.Function(name)
 	f.Attributes(attr.NOSPLIT)
-	f.SignatureExpr(InterleaveSignature)
+	f.SignatureExpr(kernel.InterleaveSignature)
 	f.Pragma("noescape")
 	f.Doc(fmt.Sprintf("%s transposes %d rows of src into dst, %dx%d at a time:", name, R, R, R),
 		"", "\tfor p := 0; p < cols; p++ { for r := 0; r < "+fmt.Sprint(R)+"; r++ { dst[p*w+r] = src[r*ld+p] } }",
@@ -179,7 +171,7 @@ func (f *File) PackCopy(W int) {
 	name := PackCopyName(W)
 	f.Function(name)
 	f.Attributes(attr.NOSPLIT)
-	f.SignatureExpr(CopySignature)
+	f.SignatureExpr(kernel.CopySignature)
 	f.Pragma("noescape")
 	f.Doc(fmt.Sprintf("%s copies rows of cols floats into slots of %d, zero-filling each slot:", name, W), "",
 		fmt.Sprintf("\tfor p := 0; p < rows; p++ { copy(dst[p*%d:p*%d+%d], src[p*ld:p*ld+cols]); clear(dst[p*%d+cols:p*%d+%d]) }", W, W, W, W, W, W),

@@ -11,14 +11,6 @@ import (
 	"github.com/backprop-go/backprop/gen/kernel"
 )
 
-const microSignature = "func(kc int, a *float32, as int, b *float32, bs int, c *float32, ldc int, " +
-	"mr int, nr int, alpha float32, beta float32)"
-
-const (
-	copySignature       = "func(dst *float32, src *float32, ld int, rows int, cols int)"
-	interleaveSignature = "func(dst *float32, w int, src *float32, ld int, cols int)"
-)
-
 func TestSignatureLayout(t *testing.T) {
 	cases := []struct {
 		sig  string
@@ -29,7 +21,7 @@ func TestSignatureLayout(t *testing.T) {
 		{"func(x, y *float32, n int) float32", 28, map[string]int{"n": 16, "ret": 24}},
 		{"func(x *float32, n int, c float32) float32", 28, map[string]int{"c": 16, "ret": 24}},
 		{"func(n int)", 8, map[string]int{"n": 0}},
-		{microSignature, 80, map[string]int{"kc": 0, "nr": 64, "alpha": 72, "beta": 76}},
+		{kernel.MicroSignature, 80, map[string]int{"kc": 0, "nr": 64, "alpha": 72, "beta": 76}},
 		{kernel.TileSignature, 60, map[string]int{"ldx": 32, "nr": 48, "alpha": 56}},
 	}
 	for _, c := range cases {
@@ -156,14 +148,14 @@ func generate(t *testing.T) (ew, gemm *File) {
 		ew.Elementwise(k)
 	}
 	gemm = NewFile()
-	gemm.SgemmMicro(Micro{8, 12}, microSignature)
+	gemm.SgemmMicro(Micro{8, 12})
 	for _, tl := range kernel.Tiles {
 		gemm.Tile(tl, 12)
 	}
-	gemm.PackCopy(8, copySignature)
-	gemm.PackCopy(12, copySignature)
-	gemm.PackInterleave(8, interleaveSignature)
-	gemm.PackInterleave(4, interleaveSignature)
+	gemm.PackCopy(8)
+	gemm.PackCopy(12)
+	gemm.PackInterleave(8)
+	gemm.PackInterleave(4)
 	gemm.FMAPeak()
 	return ew, gemm
 }

@@ -1,6 +1,10 @@
 package arm64
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/backprop-go/backprop/gen/kernel"
+)
 
 // Micro is the shape of a GEMM micro-kernel: an MR×NR tile of C, both
 // multiples of 4, held in MR·NR/4 accumulators. A step of k loads MR/4
@@ -37,17 +41,17 @@ func (m Micro) registers() (acc [][]V, a, b V) {
 //
 //	C[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C
 //
-// with C rows ldc floats apart (signature MicroSignature of package amd64,
+// with C rows ldc floats apart (signature kernel.MicroSignature,
 // which every path shares). It always computes the whole tile (the driver
 // pads partial panels with zeros) and reads and writes only the mr×nr
 // corner of C: whole tiles with vector stores, others a vector and then a
 // lane at a time. beta = 0 leaves C unread, so a NaN there does not leak.
-func (f *File) SgemmMicro(m Micro, signature string) {
+func (f *File) SgemmMicro(m Micro) {
 	name := m.Name()
 	acc, a, b := m.registers()
 	vb := m.NR / Lanes
 	f.Function(name)
-	f.SignatureExpr(signature)
+	f.SignatureExpr(kernel.MicroSignature)
 	f.Pragma("noescape")
 	f.Doc(fmt.Sprintf("%s is the %d×%d NEON micro-kernel of Sgemm:", name, m.MR, m.NR),
 		"", "\tC[0:mr, 0:nr] = alpha·Σ_p a[p·as : p·as+MR]ᵀ·b[p·bs : p·bs+NR] + beta·C",

@@ -1,6 +1,10 @@
 package arm64
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/backprop-go/backprop/gen/kernel"
+)
 
 // The packing kernels of Sgemm. They lay a block of a matrix out as the
 // micro-kernel reads it: for each step p of k, W consecutive values. When
@@ -15,19 +19,19 @@ func PackCopyName(w int) string { return fmt.Sprintf("PackCopy%dNEON", w) }
 func PackInterleaveName(r int) string { return fmt.Sprintf("PackInterleave%dNEON", r) }
 
 // PackCopy emits the copying packer of slot width w, a multiple of 4 up to
-// 16, with the signature CopySignature of package amd64:
+// 16, with the signature kernel.CopySignature:
 //
 //	for p < rows: dst[p·w : p·w+w] = src[p·ld : p·ld+cols] followed by w − cols zeros
 //
 // Full rows (cols = w) are a vector copy; narrower ones clear the slot and
 // copy a float at a time, reading nothing past column cols.
-func (f *File) PackCopy(w int, signature string) {
+func (f *File) PackCopy(w int) {
 	if w%Lanes != 0 || w > 16 {
 		panic(fmt.Sprintf("arm64: packing slots of %d", w))
 	}
 	name := PackCopyName(w)
 	f.Function(name)
-	f.SignatureExpr(signature)
+	f.SignatureExpr(kernel.CopySignature)
 	f.Pragma("noescape")
 	f.Doc(fmt.Sprintf("%s copies rows of at most %d floats into slots of %d:", name, w, w),
 		"", fmt.Sprintf("\tfor p := 0; p < rows; p++ { copy(dst[p*%d:], src[p*ld:p*ld+cols]); "+
@@ -82,19 +86,19 @@ func (f *File) PackCopy(w int, signature string) {
 }
 
 // PackInterleave emits the transposing packer of r = 4 or 8 rows, with the
-// signature InterleaveSignature of package amd64:
+// signature kernel.InterleaveSignature:
 //
 //	for p < cols: for i < r: dst[p·w + i] = src[i·ld + p]
 //
 // cols must be a multiple of r. Each block of 4 rows and 4 columns is
 // transposed with TRN1 and TRN2, on lanes and then on halves.
-func (f *File) PackInterleave(r int, signature string) {
+func (f *File) PackInterleave(r int) {
 	if r != 4 && r != 8 {
 		panic(fmt.Sprintf("arm64: interleaving %d rows", r))
 	}
 	name := PackInterleaveName(r)
 	f.Function(name)
-	f.SignatureExpr(signature)
+	f.SignatureExpr(kernel.InterleaveSignature)
 	f.Pragma("noescape")
 	f.Doc(fmt.Sprintf("%s transposes %d rows of src into dst, 4×4 at a time:", name, r),
 		"", fmt.Sprintf("\tfor p := 0; p < cols; p++ { for r := 0; r < %d; r++ { dst[p*w+r] = src[r*ld+p] } }", r),
