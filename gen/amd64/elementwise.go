@@ -91,20 +91,28 @@ func (f *File) tailTable() operand.Mem {
 
 // laneMaskTable returns 8 all-ones int32 then 8 zeros: the 8 int32 at index
 // 8−i are a ymm mask of the first i lanes.
-func (f *File) laneMaskTable() operand.Mem {
-	if m, ok := f.tables["lanemask"]; ok {
+func (f *File) laneMaskTable() operand.Mem { return f.halvesTable("lanemask", true) }
+
+// laneTailTable returns 8 zeros then 8 all-ones int32: the 8 at index i
+// are a ymm mask of the last i lanes.
+func (f *File) laneTailTable() operand.Mem { return f.halvesTable("lanetail", false) }
+
+// halvesTable returns the table name of 16 int32, its first 8 all-ones
+// and the others zero (onesFirst) or the other way round.
+func (f *File) halvesTable(name string, onesFirst bool) operand.Mem {
+	if m, ok := f.tables[name]; ok {
 		return m
 	}
-	m := f.StaticGlobal("lanemask")
+	m := f.StaticGlobal(name)
 	f.DataAttributes(attr.RODATA | attr.NOPTR)
 	for i := 0; i < 16; i++ {
 		v := uint32(0)
-		if i < 8 {
+		if (i < 8) == onesFirst {
 			v = math.MaxUint32
 		}
 		f.AppendDatum(operand.U32(v))
 	}
-	f.tables["lanemask"] = m
+	f.tables[name] = m
 	return m
 }
 

@@ -161,25 +161,6 @@ func (f *File) butterfly(src reg.VecVirtual, op func(a, b, dst operand.Op)) reg.
 	return v
 }
 
-// laneTailTable returns 8 zeros then 8 all-ones int32: the 8 at index i
-// are a ymm mask of the last i lanes.
-func (f *File) laneTailTable() operand.Mem {
-	if m, ok := f.tables["lanetail"]; ok {
-		return m
-	}
-	m := f.StaticGlobal("lanetail")
-	f.DataAttributes(attr.RODATA | attr.NOPTR)
-	for i := 0; i < 16; i++ {
-		v := uint32(0)
-		if i >= 8 {
-			v = math.MaxUint32
-		}
-		f.AppendDatum(operand.U32(v))
-	}
-	f.tables["lanetail"] = m
-	return m
-}
-
 // SoftmaxRows emits the softmax of short rows (see
 // kernel.SoftmaxRowsSignature): two rows at a time on AVX-512, one on
 // AVX2, each loaded once, with −Inf in the lanes past its end, so that
